@@ -1,0 +1,209 @@
+/* cm-drg-private.h — the compiled DRG scheme image and the condition
+ * language (schemes/FORMAT.md §4), shared by cm-cond.c and cm-drg.c.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Design. Every code that any table mentions (list members, CC and
+ * exclusion codes, translation sources and targets) is interned once in
+ * `codes`; a CodeInfo per code id holds everything the grouper ever asks
+ * about that code: the lists it belongs to (a sorted run of list indices),
+ * its MCC/CC exclusion ids and its own exclusion id as a principal
+ * diagnosis, and its translation targets. Grouping an episode therefore
+ * costs one hash look-up per code; after that every predicate is a search
+ * in a short sorted array. Conditions are compiled once per distinct text
+ * into nodes of one flat array; evaluation is lazy and short-circuits left
+ * to right, as the reference does (the order matters only for errors). */
+#pragma once
+
+#include "cm-drg.h"
+#include "cm-strtab-private.h"
+
+G_BEGIN_DECLS
+
+#define CM_NO_ID G_MAXUINT32
+
+typedef enum {
+  CM_FIELD_SEX,
+  CM_FIELD_AGE_YEARS,
+  CM_FIELD_AGE_DAYS,
+  CM_FIELD_WEIGHT_G,
+  CM_FIELD_DEPT,
+  CM_FIELD_LOS_DAYS,
+  CM_FIELD_DISCHARGE,
+  CM_FIELD_ICU_HOURS,
+  CM_FIELD_AMOUNT,
+  CM_FIELD_DX_COUNT,
+  CM_FIELD_PX_COUNT,
+  CM_N_FIELDS
+} CmCondField;
+
+typedef enum {
+  CM_COND_TRUE,
+  CM_COND_FALSE,
+  CM_COND_HAS_MCC,
+  CM_COND_HAS_CC,
+  CM_COND_ALL,
+  CM_COND_ANY,
+  CM_COND_NOT,
+  CM_COND_AT_LEAST,
+  CM_COND_KNOWN,
+  CM_COND_PDX_IN,
+  CM_COND_SDX_ANY_IN,
+  CM_COND_DX_ANY_IN,
+  CM_COND_PPX_IN,
+  CM_COND_PX_ANY_IN,
+  CM_COND_SPX_ANY_IN,
+  CM_COND_SEX_IN,
+  CM_COND_DEPT_IN,
+  CM_COND_DISCHARGE_IN,
+  CM_COND_CMP_INT,      /* field op n */
+  CM_COND_CMP_STR,      /* field (= | !=) "s" */
+  CM_COND_PX_COUNT_IN,  /* px_count_in(list) op n */
+} CmCondOp;
+
+typedef enum { CM_CMP_LT, CM_CMP_LE, CM_CMP_GT, CM_CMP_GE, CM_CMP_EQ, CM_CMP_NE } CmCmp;
+
+typedef struct {
+  guint8 op;       /* CmCondOp */
+  guint8 field;    /* CmCondField */
+  guint8 cmp;      /* CmCmp */
+  guint8 pad;
+  guint32 n_kids;  /* ALL, ANY, NOT, AT_LEAST */
+  guint32 arg;     /* first kid index in kids[], or list index */
+  gint64 num;      /* integer constant; AT_LEAST's N */
+  const char *str; /* CMP_STR's string */
+} CmCondNode;
+
+typedef struct {
+  guint32 lists_off;   /* into list_members */
+  guint32 n_lists;
+  guint32 mcc_excl;    /* exclusion id when the code is an MCC, else CM_NO_ID */
+  guint32 cc_excl;     /* exclusion id when the code is a CC, else CM_NO_ID */
+  guint32 pdx_excl;    /* exclusion id as a principal diagnosis, else CM_NO_ID */
+  guint32 dx_target;   /* dx_map target code id, else CM_NO_ID */
+  guint32 px_target;   /* px_map target code id, else CM_NO_ID */
+} CmCodeInfo;
+
+typedef enum { CM_RULE_ADRG, CM_RULE_QY, CM_RULE_FAIL } CmRuleKind;
+
+typedef struct {
+  const char *drg;
+  guint32 cond;
+  guint32 line;
+} CmDrgSplit;
+
+typedef struct {
+  const char *rule_id;
+  const char *adrg;
+  const char *fallback;   /* "" = continue with the next rule */
+  guint32 cond;
+  CmRuleKind kind;
+  guint32 splits_off;     /* into splits[] */
+  guint32 n_splits;
+  gint64 order;
+} CmDrgRule;
+
+typedef struct {
+  const char *mdc;
+  guint32 cond;
+  guint32 rules_off;      /* into rules[] */
+  guint32 n_rules;
+  gint64 order;
+} CmDrgMdc;
+
+typedef struct {
+  guint32 cond;
+  const char *status;
+  const char *description;
+  gint64 order;
+} CmDrgCheck;
+
+struct _CmDrgScheme {
+  gatomicrefcount ref;
+  char *dir;
+  char *id;
+  int format_version;
+
+  GHashTable *meta;       /* key → value */
+  GHashTable *settings;   /* key → value */
+  GHashTable *names;      /* drg / adrg / mdc code → name */
+  GStringChunk *strings;  /* every other string the scheme keeps */
+
+  CmStrtab codes;
+  CmCodeInfo *info;       /* per code id */
+  guint32 *list_members;  /* list indices, sorted per code */
+
+  CmStrtab lists;         /* list id → list index (list_info.tsv order) */
+  guint32 *list_sizes;
+  CmStrtab excl;          /* exclusion id text → small int */
+
+  GArray *nodes;          /* CmCondNode */
+  GArray *kids;           /* guint32 node indices */
+
+  CmDrgMdc *mdcs;
+  guint n_mdcs;
+  CmDrgRule *rules;
+  guint n_rules;
+  CmDrgSplit *splits;
+  guint n_splits;
+  CmDrgCheck *checks;
+  guint n_checks;
+
+  /* settings */
+  const char *ungroupable_code;
+  const char *fail_mdc, *fail_adrg, *fail_drg;
+  const char *reject_mdc, *reject_adrg, *reject_drg;
+  const char *check_error_status;
+  gboolean retry_each_secondary_px;
+  gboolean translate_usable;
+};
+
+/* Per-episode evaluation state (one per context). */
+typedef struct {
+  const CmDrgScheme *scheme;
+  const CmEpisode *ep;
+  guint n_dx;
+  guint n_px;
+  const guint32 *dx;      /* code ids (CM_NO_ID = unknown code) */
+  const guint32 *px;
+  int has_mcc;            /* -1 = not computed yet */
+  int has_cc;
+  guint32 text_id[CM_N_FIELDS];   /* looked-up ids of sex/dept/discharge */
+  gboolean text_done[CM_N_FIELDS];
+} CmEval;
+
+#define CM_EVAL_ERROR (-1)
+
+/* Compiles @text; returns the root node index. Errors name @where
+ * ("file:line") and the 1-based column of the condition cell @col0 + offset. */
+gboolean cm_cond_compile (CmDrgScheme *scheme, const char *text,
+                          const char *where, gsize col0,
+                          guint32 *root, GError **error);
+/* 1 true, 0 false, CM_EVAL_ERROR on a non-integer in a numeric comparison */
+int cm_cond_eval (CmEval *ev, guint32 node);
+
+/* TRUE when code id @code belongs to list @list. */
+static inline gboolean
+cm_code_in_list (const CmDrgScheme *s, guint32 code, guint32 list)
+{
+  const CmCodeInfo *ci;
+  const guint32 *m;
+  guint32 lo, hi;
+
+  if (code == CM_NO_ID)
+    return FALSE;
+  ci = &s->info[code];
+  m = s->list_members + ci->lists_off;
+  lo = 0;
+  hi = ci->n_lists;
+  while (lo < hi)
+    {
+      guint32 mid = (lo + hi) / 2;
+      if (m[mid] < list)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo < ci->n_lists && m[lo] == list;
+}
+
+G_END_DECLS

@@ -1,0 +1,41 @@
+/* cm-strtab-private.h — string interning: code text → dense id.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Built while a scheme loads, read-only afterwards (safe to share between
+ * threads). Open addressing with linear probing over a power-of-two slot
+ * array; the hash of each entry is kept so probes rarely touch the string.
+ * Lookups take (pointer, length), so a caller can look up a code inside a
+ * larger buffer without copying it. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CM_STRTAB_NONE G_MAXUINT32
+
+typedef struct {
+  guint32 *slots;      /* entry index + 1; 0 = empty */
+  guint32 mask;
+  guint32 n;           /* number of entries */
+  guint32 cap;         /* capacity of the entry arrays */
+  guint32 *hashes;     /* per entry */
+  const char **strs;   /* per entry, NUL-terminated, in chunk */
+  guint32 *lens;       /* per entry */
+  GStringChunk *chunk;
+} CmStrtab;
+
+void cm_strtab_init (CmStrtab *tab);
+void cm_strtab_clear (CmStrtab *tab);
+guint32 cm_strtab_hash (const char *s, gsize len);
+/* The id of @s, adding it when new. */
+guint32 cm_strtab_intern (CmStrtab *tab, const char *s, gsize len);
+/* The id of @s or CM_STRTAB_NONE. */
+guint32 cm_strtab_lookup (const CmStrtab *tab, const char *s, gsize len);
+static inline const char *
+cm_strtab_get (const CmStrtab *tab, guint32 id)
+{
+  return tab->strs[id];
+}
+
+G_END_DECLS

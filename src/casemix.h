@@ -1,0 +1,21 @@
+/* casemix.h — the umbrella header of libcasemix.
+ * SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "cm-version.h"
+#include "cm-limits.h"
+#include "cm-episode.h"
+#include "cm-scheme.h"
+#include "cm-drg.h"
+#include "cm-dip.h"
+#include "cm-episode-reader.h"
+#include "cm-pipeline.h"
+#include "cm-tables.h"
+
+#ifdef __cplusplus
+}
+#endif

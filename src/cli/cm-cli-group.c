@@ -1,0 +1,242 @@
+/* cm-cli-group.c — `casemix group`: a file of episodes in, one result row
+ * per accepted episode out, broken lines to the rejects file.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "cm-cli.h"
+#include "casemix.h"
+
+typedef struct {
+  CmScheme *scheme;
+  CmGroupFlags flags;
+} GroupJob;
+
+static gpointer
+group_worker_new (gpointer user_data)
+{
+  GroupJob *job = user_data;
+  return cm_group_context_new (job->scheme);
+}
+
+static void
+group_worker_free (gpointer worker)
+{
+  cm_group_context_free (worker);
+}
+
+static GroupJob *the_job;  /* read-only during a run */
+static char outbuf[1 << 20];
+
+static const char *
+group_process (gpointer worker, const CmEpisode *ep, GString *out)
+{
+  CmGroupResult res;
+
+  cm_group (worker, ep, the_job->flags, &res);
+  cm_csv_append_field (out, ep->episode_id);
+  g_string_append_c (out, ',');
+  g_string_append (out, res.status);
+  g_string_append_c (out, ',');
+  if (res.family == CM_SCHEME_FAMILY_DRG)
+    {
+      cm_csv_append_field (out, res.mdc);
+      g_string_append_c (out, ',');
+      cm_csv_append_field (out, res.adrg);
+      g_string_append_c (out, ',');
+      cm_csv_append_field (out, res.drg);
+    }
+  else
+    {
+      g_string_append (out, res.group_id);
+      g_string_append_c (out, ',');
+      g_string_append (out, res.rule_stage);
+      g_string_append_c (out, ',');
+      g_string_append_c (out, res.primary_care ? '1' : '0');
+    }
+  g_string_append_c (out, '\n');
+  return res.status;
+}
+
+static void
+print_summary (const char *input, const CmPipelineStats *st)
+{
+  fprintf (stderr,
+           "casemix group: %s: %" G_GUINT64_FORMAT " lines read, %"
+           G_GUINT64_FORMAT " episodes grouped, %" G_GUINT64_FORMAT
+           " rejected, %" G_GUINT64_FORMAT " empty\n",
+           input, st->lines, st->accepted, st->rejected, st->empty);
+  for (guint i = 0; i < st->n_statuses; i++)
+    fprintf (stderr, "  %-16s %" G_GUINT64_FORMAT "\n", st->status[i],
+             st->status_count[i]);
+}
+
+int
+cm_cli_group (int argc, char **argv)
+{
+  g_autofree char *scheme_arg = NULL;
+  g_autofree char *input_format = NULL;
+  g_autofree char *out_path = NULL;
+  g_autofree char *rejects_path = NULL;
+  gboolean translate = FALSE, no_comprehensive = FALSE, quiet = FALSE;
+  gint threads = 0;
+  g_auto (GStrv) rest = NULL;
+  GOptionEntry entries[] = {
+    { "scheme", 0, 0, G_OPTION_ARG_STRING, &scheme_arg,
+      "Scheme folder, or the name of a shipped scheme", "SCHEME" },
+    { "translate", 0, 0, G_OPTION_ARG_NONE, &translate,
+      "Translate codes through the scheme's dx_map/px_map (DRG)", NULL },
+    { "no-comprehensive", 0, 0, G_OPTION_ARG_NONE, &no_comprehensive,
+      "Do not form comprehensive groups (DIP)", NULL },
+    { "input-format", 0, 0, G_OPTION_ARG_STRING, &input_format,
+      "episodes (default) or opendrg", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
+      "Write results here (default: standard output)", "OUT.csv" },
+    { "rejects", 0, 0, G_OPTION_ARG_FILENAME, &rejects_path,
+      "Write rejected lines (line,reason) here", "REJECTS.csv" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+      "Worker threads (default: number of cores)", "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "No summary on standard error", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
+      "[INPUT.csv | -]" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr (GOptionContext) oc = g_option_context_new ("[INPUT.csv | -]");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmScheme) scheme = NULL;
+  g_autofree char *scheme_dir = NULL;
+  CmPipelineOptions popt = { 0 };
+  CmPipelineOps ops = { group_worker_new, group_worker_free, group_process };
+  CmPipelineStats stats;
+  GroupJob job = { 0 };
+  const char *input = "-";
+  int fd = 0;
+  FILE *out = stdout, *rej = NULL;
+  gboolean ok;
+
+  g_option_context_set_summary (oc, "Group episodes with a DRG or DIP scheme.");
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    {
+      cm_cli_error ("group: %s", error->message);
+      return CM_EXIT_USAGE;
+    }
+  if (scheme_arg == NULL)
+    {
+      cm_cli_error ("group: --scheme is required");
+      return CM_EXIT_USAGE;
+    }
+  if (rest != NULL && g_strv_length (rest) > 1)
+    {
+      cm_cli_error ("group: one input file at most");
+      return CM_EXIT_USAGE;
+    }
+  if (rest != NULL && rest[0] != NULL)
+    input = rest[0];
+  if (input_format == NULL || strcmp (input_format, "episodes") == 0)
+    popt.format = CM_INPUT_EPISODES;
+  else if (strcmp (input_format, "opendrg") == 0)
+    popt.format = CM_INPUT_OPENDRG;
+  else
+    {
+      cm_cli_error ("group: --input-format must be episodes or opendrg, not '%s'",
+                    input_format);
+      return CM_EXIT_USAGE;
+    }
+  if (threads < 0)
+    {
+      cm_cli_error ("group: --threads must be 0 or more");
+      return CM_EXIT_USAGE;
+    }
+
+  scheme_dir = cm_tables_find (scheme_arg, &error);
+  if (scheme_dir != NULL)
+    scheme = cm_scheme_load (scheme_dir, &error);
+  if (scheme == NULL)
+    {
+      cm_cli_error ("%s", error->message);
+      return CM_EXIT_SCHEME;
+    }
+  job.scheme = scheme;
+  job.flags = (translate ? CM_GROUP_TRANSLATE : 0)
+              | (no_comprehensive ? CM_GROUP_NO_COMPREHENSIVE : 0);
+  if (!cm_scheme_check_flags (scheme, job.flags, &error))
+    {
+      cm_cli_error ("group: %s", error->message);
+      return CM_EXIT_USAGE;
+    }
+
+  if (strcmp (input, "-") != 0)
+    {
+      fd = open (input, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          cm_cli_error ("%s: %s", input, g_strerror (errno));
+          return CM_EXIT_FAILURE;
+        }
+      posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+  if (out_path != NULL && strcmp (out_path, "-") != 0)
+    {
+      out = fopen (out_path, "w");
+      if (out == NULL)
+        {
+          cm_cli_error ("%s: %s", out_path, g_strerror (errno));
+          if (fd > 0)
+            close (fd);
+          return CM_EXIT_FAILURE;
+        }
+    }
+  setvbuf (out, outbuf, _IOFBF, sizeof outbuf);
+  if (rejects_path != NULL)
+    {
+      rej = fopen (rejects_path, "w");
+      if (rej == NULL)
+        {
+          cm_cli_error ("%s: %s", rejects_path, g_strerror (errno));
+          if (fd > 0)
+            close (fd);
+          return CM_EXIT_FAILURE;
+        }
+    }
+
+  if (cm_scheme_get_family (scheme) == CM_SCHEME_FAMILY_DRG)
+    fputs ("episode_id,status,mdc,adrg,drg\n", out);
+  else
+    fputs ("episode_id,status,group_id,rule_stage,primary_care\n", out);
+
+  popt.n_threads = (guint) threads;
+  popt.input_name = input;
+  the_job = &job;
+  ok = cm_pipeline_run (fd, &popt, &ops, &job, out, rej, &stats, &error);
+  the_job = NULL;
+  if (fd > 0)
+    close (fd);
+  if (fflush (out) != 0 || ferror (out))
+    {
+      cm_cli_error ("%s: write error: %s", out_path ? out_path : "stdout",
+                    g_strerror (errno));
+      ok = FALSE;
+    }
+  if (out != stdout)
+    fclose (out);
+  if (rej != NULL && (fclose (rej) != 0))
+    {
+      cm_cli_error ("%s: write error", rejects_path);
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      if (error)
+        cm_cli_error ("%s", error->message);
+      return CM_EXIT_FAILURE;
+    }
+  if (!quiet)
+    print_summary (input, &stats);
+  return CM_EXIT_OK;
+}

@@ -1,0 +1,18 @@
+/* cm-cli.h — the casemix command-line program: shared helpers.
+ * SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <glib.h>
+
+/* Exit codes (docs/cli.md). Append-only. */
+enum {
+  CM_EXIT_OK = 0,        /* the run completed (rejected lines included) */
+  CM_EXIT_FAILURE = 1,   /* unreadable input, unwritable output, I/O error */
+  CM_EXIT_USAGE = 2,     /* bad command line */
+  CM_EXIT_SCHEME = 3,    /* the scheme (or policy) cannot be loaded */
+};
+
+int cm_cli_group (int argc, char **argv);
+
+/* Prints "casemix: <message>" on stderr. */
+void cm_cli_error (const char *format, ...) G_GNUC_PRINTF (1, 2);

@@ -1,0 +1,1894 @@
+/* cm-dip.c — the DIP grouper: loads a DIP scheme folder and assigns one
+ * episode to a core, comprehensive or no group.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Design note. The algorithm is schemes/dip-cn-national-3.0/GROUPING.md
+ * (spec version 1), implemented literally; section numbers in comments
+ * (§5.2, §6.3 …) refer to that text, and docs/dip.md explains the engine.
+ *
+ * Loading compiles every table into flat arrays that never change again:
+ *
+ *   - diagnosis conditions (`K80|A15-A16|*`) become runs of DxAlt (star,
+ *     range or prefix, each with its §3.2 specificity);
+ *   - procedure combinations become slot → alternative → code-id runs, the
+ *     code ids coming from one interning table (px_codes) that also holds
+ *     each code's §5.2 class and its operating-room flag (§7.2);
+ *   - rows are sorted by (stage_rank, seq) and cut into stages; each stage
+ *     other than `pre` gets a DxIndex from the 3-character ICD-10 category
+ *     of the principal diagnosis ([A-Z][0-9]{2}, 2,600 slots) to the rows
+ *     whose diagnosis condition can match it (§10). Rows that can match any
+ *     category (`*`, prefixes shorter than three characters, diagnosis in
+ *     any position) sit on a wildcard list; rows with a range or a prefix
+ *     whose first three characters are not a category also sit on an "odd"
+ *     list, scanned only for principal diagnoses that are not a category,
+ *     so the index gives exactly §3.1's answer on every input, well-formed
+ *     or not.
+ *
+ * Grouping an episode looks each procedure code up once, builds E, PP and
+ * O (§5.2) and marks set(E) / set(O) in per-context stamp arrays (a
+ * generation counter instead of clearing), then walks the stages: `pre`
+ * first-match in seq order, every other stage the best candidate by
+ * (-specificity, tier, -matched, seq) among the index entry of D[0]'s
+ * category plus the wildcard list. Nothing is allocated per episode. */
+#include "config.h"
+
+#include "cm-dip.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include "cm-strtab-private.h"
+#include "cm-tsv-private.h"
+
+/* ---------------------------------------------------------------------- */
+/* Private types                                                          */
+
+/* 3-character ICD-10 categories [A-Z][0-9]{2}: A00 = 0 … Z99 = 2599. */
+#define N_CATS (26 * 100)
+
+/* One ZH-id: "ZH-" + category + "-" + class + NUL. */
+#define ZH_ID_SIZE 10
+
+typedef enum {
+  ALT_STAR,    /* `*`: every code, specificity 0 */
+  ALT_RANGE,   /* `L-H`: first three characters in [L, H], specificity 3 */
+  ALT_PREFIX,  /* anything else: plain string prefix, specificity = length */
+} AltKind;
+
+typedef struct {
+  const char *text;  /* the prefix (ALT_PREFIX), in the scheme's chunk */
+  guint32 len;       /* bytes of text */
+  guint32 spec;      /* §3.2 specificity */
+  guint8 kind;       /* AltKind */
+  char lo[3];        /* ALT_RANGE bounds, [A-Z][0-9]{2} */
+  char hi[3];
+} DxAlt;
+
+/* A diagnosis condition: a run of DxAlt; n == 0 only for "no condition"
+ * (an empty secondary_dx). */
+typedef struct {
+  guint32 first;
+  guint32 n;
+} DxCond;
+
+/* A procedure alternative: a run of distinct code ids (`a&b&c`). */
+typedef struct {
+  guint32 first_code;
+  guint32 n_codes;
+} PxAlt;
+
+/* A slot: a run of alternatives (`alt|alt`). */
+typedef struct {
+  guint32 first_alt;
+  guint32 n_alts;
+} PxSlot;
+
+/* §5.2 classes of a procedure code. */
+typedef enum {
+  PX_NORMAL = 0,       /* not in excluded_px.tsv */
+  PX_IGNORED,          /* 按保守治疗入组 */
+  PX_NOT_PRINCIPAL,    /* 不可作为主要手术操作 */
+  PX_CONDITIONAL,      /* normal when D[0] matches cond, ignored otherwise */
+} PxClass;
+
+typedef struct {
+  guint8 cls;          /* PxClass */
+  guint8 is_or;        /* on or_procedures.tsv */
+  guint8 listed;       /* seen in excluded_px.tsv (duplicate check) */
+  DxCond cond;         /* PX_CONDITIONAL: principal_allowed_if_dx */
+} PxInfo;
+
+enum {
+  DX_EXCLUDED = 1 << 0,      /* excluded_dx.tsv */
+  DX_TB_RESISTANT = 1 << 1,  /* tb_resistant_dx.tsv */
+};
+
+typedef enum {
+  RESIST_NONE = 0,  /* no drug_resistant item */
+  RESIST_Y,
+  RESIST_N,
+} ResistWant;
+
+typedef struct {
+  const char *group_id;   /* in the scheme's chunk */
+  const char *stage_name; /* in the scheme's chunk */
+  guint32 seq;
+  guint32 line;           /* groups.tsv line, for messages */
+  gint64 stage_rank;
+  DxCond dx;              /* dx_code */
+  DxCond secondary;       /* secondary_dx; n == 0: none */
+  guint32 first_slot;
+  guint32 n_slots;        /* 0: empty procedure_combination */
+  gint64 age_lt;          /* age_days<N; -1: none */
+  gint64 weight_lo;       /* birth_weight_g=A-B; -1: none */
+  gint64 weight_hi;
+  guint8 resist_want;     /* ResistWant */
+  guint8 resist_by_principal;  /* clause "principal dx is in tb_resistant_dx.tsv" */
+  guint8 dx_any_position; /* 不限定为主要诊断 */
+  guint8 px_any_position; /* 不限定为主要手术操作 / procedures may sit in any position */
+  DxCond resist_other;    /* union of the "any other dx is X" clauses */
+} Row;
+
+/* Candidate lists for a principal diagnosis (§10). All lists hold item
+ * numbers in increasing order (= seq order for stage rows). */
+typedef struct {
+  guint32 *cat_off;    /* N_CATS + 1 offsets into cat_items */
+  guint32 *cat_items;
+  guint32 *wild;       /* rows that can match any code */
+  guint32 n_wild;
+  guint32 *odd;        /* rows with a range or a non-category 3-char key */
+  guint32 n_odd;
+} DxIndex;
+
+typedef struct {
+  const char *name;
+  gint64 rank;
+  gboolean is_pre;     /* rule_stage `pre`: first match, §6.1 / §6.3 */
+  guint32 first_row;
+  guint32 n_rows;
+  DxIndex index;       /* not built for `pre` (scanned in seq order) */
+} Stage;
+
+/* A primary_care.tsv pattern (§9). */
+typedef struct {
+  DxCond dx;
+  guint32 first_code;  /* single-code alternatives of the one slot */
+  guint32 n_codes;     /* 0: empty combination (conservative) */
+} PcRow;
+
+struct _CmDipScheme {
+  gatomicrefcount ref_count;
+  char *id;
+  GStringChunk *strings;   /* group ids, stage names, prefix texts */
+
+  CmStrtab dx_codes;       /* excluded_dx + tb_resistant_dx codes */
+  GArray *dx_flags;        /* guint8 per dx_codes id */
+  CmStrtab px_codes;       /* every procedure code of every table */
+  GArray *px_info;         /* PxInfo per px_codes id */
+
+  GArray *dx_alts;         /* DxAlt */
+  GArray *alt_codes;       /* guint32 code ids of PxAlt / PcRow */
+  GArray *px_alts;         /* PxAlt */
+  GArray *px_slots;        /* PxSlot */
+  GArray *rows;            /* Row, sorted by (stage_rank, seq) */
+  GArray *stages;          /* Stage, by rank */
+  GArray *pc_rows;         /* PcRow */
+  DxIndex pc_index;
+
+  char *zh_ids;            /* N_CATS * 3 ids of ZH_ID_SIZE bytes */
+};
+
+struct _CmDipContext {
+  CmDipScheme *scheme;     /* reference held */
+  guint32 gen;             /* current stamp generation */
+  guint32 *stamp_e;        /* per px id: == gen when in set(E) */
+  guint32 *stamp_o;        /* per px id: == gen when in set(O) */
+  guint32 n_px;
+
+  /* the current episode */
+  const char *d[CM_MAX_CODES];
+  guint n_d;
+  int d0_cat;              /* category number of D[0], -1 when none */
+  gsize d0_key_len;        /* bytes of D[0]'s first three characters, 0 if < 3 */
+  guint8 d0_flags;         /* DX_* of D[0] */
+  guint32 e_id[CM_MAX_CODES];   /* px id of each element of E (NONE: unknown) */
+  guint8 e_cls[CM_MAX_CODES];   /* PX_NORMAL or PX_NOT_PRINCIPAL */
+  guint n_e;
+  gboolean has_pp;         /* PP is not none */
+  guint32 pp_id;           /* px id of PP, CM_STRTAB_NONE when unknown */
+};
+
+static const char *const status_names[] = {
+  [CM_DIP_CHECK_FAILED] = "CHECK_FAILED",
+  [CM_DIP_EXCLUDED_DX] = "EXCLUDED_DX",
+  [CM_DIP_GROUPED] = "GROUPED",
+  [CM_DIP_COMPREHENSIVE] = "COMPREHENSIVE",
+  [CM_DIP_UNGROUPED] = "UNGROUPED",
+};
+
+enum { TIER_A = 0, TIER_B = 1, TIER_C = 2 };
+
+/* ---------------------------------------------------------------------- */
+/* Code helpers (shared by loading and grouping)                          */
+
+/* Category number of @s when its first three characters are [A-Z][0-9]{2},
+ * else -1. */
+static inline int
+cat_of (const char *s)
+{
+  if (s[0] >= 'A' && s[0] <= 'Z' && s[1] >= '0' && s[1] <= '9'
+      && s[2] >= '0' && s[2] <= '9')
+    return (s[0] - 'A') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+  return -1;
+}
+
+/* Bytes of the first three UTF-8 characters of @s; 0 when @s has fewer
+ * than three characters (§3.1 `len(c) ≥ 3`). */
+static gsize
+first3_len (const char *s)
+{
+  gsize i = 0;
+
+  for (int n = 0; n < 3; n++)
+    {
+      guchar c = (guchar) s[i];
+      gsize l;
+
+      if (c == 0)
+        return 0;
+      l = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      for (gsize k = 1; k < l; k++)
+        if (s[i + k] == '\0')
+          {
+            l = k;
+            break;
+          }
+      i += l;
+    }
+  return i;
+}
+
+/* Compares the @len-byte key @a with the 3-byte bound @b as strings
+ * (UTF-8 byte order is code-point order). */
+static inline int
+cmp_key (const char *a, gsize len, const char *b)
+{
+  int r = memcmp (a, b, MIN (len, 3));
+
+  if (r != 0)
+    return r;
+  return len > 3 ? 1 : len < 3 ? -1 : 0;
+}
+
+/* §3.1 / §3.2: the specificity of condition @c for @code, or -1 when it
+ * does not match. @key_len is first3_len (@code). */
+static inline int
+cond_spec (const DxAlt *alts, DxCond c, const char *code, gsize key_len)
+{
+  int best = -1;
+
+  for (guint32 i = 0; i < c.n; i++)
+    {
+      const DxAlt *a = &alts[c.first + i];
+      int spec;
+
+      switch (a->kind)
+        {
+        case ALT_STAR:
+          spec = 0;
+          break;
+        case ALT_RANGE:
+          if (key_len == 0 || cmp_key (code, key_len, a->lo) < 0
+              || cmp_key (code, key_len, a->hi) > 0)
+            continue;
+          spec = 3;
+          break;
+        default:
+          if (strncmp (code, a->text, a->len) != 0)
+            continue;
+          spec = (int) a->spec;
+          break;
+        }
+      if (spec > best)
+        best = spec;
+    }
+  return best;
+}
+
+static inline gboolean
+cond_matches (const DxAlt *alts, DxCond c, const char *code)
+{
+  return cond_spec (alts, c, code, first3_len (code)) >= 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading: errors                                                        */
+
+/* Like cm_tsv_error, with an error code other than TABLE. */
+static void G_GNUC_PRINTF (5, 6)
+row_error (CmTsv *tsv, guint col, int code, GError **error,
+           const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (error, CM_SCHEME_ERROR, code, "%s:%u:%zu: column %s: %s",
+               tsv->display, tsv->line_no,
+               col < tsv->n_cells ? tsv->cell_col[col] : (gsize) 1,
+               col < tsv->n_cols ? tsv->header[col] : "?", msg);
+}
+
+/* Opens a table and finds the named columns (any order, more may exist). */
+static gboolean
+open_table (CmTsv *tsv, const char *dir, const char *name,
+            const char *const *columns, guint *idx, guint n, GError **error)
+{
+  if (!cm_tsv_open (tsv, dir, name, NULL, 0, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      guint c;
+
+      for (c = 0; c < tsv->n_cols; c++)
+        if (strcmp (tsv->header[c], columns[i]) == 0)
+          break;
+      if (c == tsv->n_cols)
+        {
+          g_set_error (error, CM_SCHEME_ERROR, CM_SCHEME_ERROR_TABLE,
+                       "%s:1:1: column %s missing from the header",
+                       tsv->display, columns[i]);
+          return FALSE;
+        }
+      idx[i] = c;
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading: conditions                                                    */
+
+static guint32
+px_intern (CmDipScheme *s, const char *code, gsize len)
+{
+  guint32 id = cm_strtab_intern (&s->px_codes, code, len);
+
+  if (id >= s->px_info->len)
+    {
+      PxInfo info = { 0 };
+      g_array_append_val (s->px_info, info);
+    }
+  return id;
+}
+
+static guint32
+dx_intern (CmDipScheme *s, const char *code)
+{
+  guint32 id = cm_strtab_intern (&s->dx_codes, code, strlen (code));
+
+  if (id >= s->dx_flags->len)
+    {
+      guint8 zero = 0;
+      g_array_append_val (s->dx_flags, zero);
+    }
+  return id;
+}
+
+static gboolean
+is_cat3 (const char *s, gsize len)
+{
+  return len == 3 && cat_of (s) >= 0;
+}
+
+/* Compiles the diagnosis condition @text (§3) into a run of DxAlt appended
+ * to s->dx_alts. On failure returns FALSE and sets *problem. */
+static gboolean
+parse_dx_cond (CmDipScheme *s, const char *text, DxCond *out, char **problem)
+{
+  g_auto (GStrv) alts = NULL;
+
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      *problem = g_strdup ("not valid UTF-8");
+      return FALSE;
+    }
+  if (*text == '\0')
+    {
+      *problem = g_strdup ("empty diagnosis condition");
+      return FALSE;
+    }
+  out->first = s->dx_alts->len;
+  alts = g_strsplit (text, "|", -1);
+  for (guint i = 0; alts[i] != NULL; i++)
+    {
+      const char *a = alts[i];
+      gsize len = strlen (a);
+      DxAlt alt = { 0 };
+
+      if (len == 0)
+        {
+          *problem = g_strdup_printf ("empty alternative in '%s'", text);
+          return FALSE;
+        }
+      if (strcmp (a, "*") == 0)
+        {
+          alt.kind = ALT_STAR;
+          alt.spec = 0;
+        }
+      else if (len == 7 && a[3] == '-' && is_cat3 (a, 3) && cat_of (a + 4) >= 0)
+        {
+          alt.kind = ALT_RANGE;
+          alt.spec = 3;
+          memcpy (alt.lo, a, 3);
+          memcpy (alt.hi, a + 4, 3);
+        }
+      else
+        {
+          alt.kind = ALT_PREFIX;
+          alt.text = g_string_chunk_insert_const (s->strings, a);
+          alt.len = (guint32) len;
+          alt.spec = (guint32) g_utf8_strlen (a, -1);
+        }
+      g_array_append_val (s->dx_alts, alt);
+    }
+  out->n = s->dx_alts->len - out->first;
+  return TRUE;
+}
+
+/* Compiles a procedure combination (§4.1) into slots appended to
+ * s->px_slots. An empty text has no slots. */
+static gboolean
+parse_px_comb (CmDipScheme *s, const char *text, guint32 *first_slot,
+               guint32 *n_slots, char **problem)
+{
+  g_auto (GStrv) slots = NULL;
+
+  *first_slot = s->px_slots->len;
+  *n_slots = 0;
+  if (*text == '\0')
+    return TRUE;
+  slots = g_strsplit (text, "+", -1);
+  for (guint i = 0; slots[i] != NULL; i++)
+    {
+      g_auto (GStrv) alts = NULL;
+      PxSlot slot = { s->px_alts->len, 0 };
+
+      if (slots[i][0] == '\0')
+        {
+          *problem = g_strdup_printf ("empty slot in '%s'", text);
+          return FALSE;
+        }
+      alts = g_strsplit (slots[i], "|", -1);
+      for (guint j = 0; alts[j] != NULL; j++)
+        {
+          g_auto (GStrv) codes = NULL;
+          PxAlt alt = { s->alt_codes->len, 0 };
+
+          if (alts[j][0] == '\0')
+            {
+              *problem = g_strdup_printf ("empty alternative in '%s'", text);
+              return FALSE;
+            }
+          codes = g_strsplit (alts[j], "&", -1);
+          for (guint k = 0; codes[k] != NULL; k++)
+            {
+              guint32 id;
+              gboolean seen = FALSE;
+
+              if (codes[k][0] == '\0')
+                {
+                  *problem = g_strdup_printf ("empty code in '%s'", text);
+                  return FALSE;
+                }
+              id = px_intern (s, codes[k], strlen (codes[k]));
+              /* §4.2 counts distinct codes: keep each code once */
+              for (guint32 m = 0; m < alt.n_codes; m++)
+                if (g_array_index (s->alt_codes, guint32, alt.first_code + m) == id)
+                  seen = TRUE;
+              if (!seen)
+                {
+                  g_array_append_val (s->alt_codes, id);
+                  alt.n_codes++;
+                }
+            }
+          g_array_append_val (s->px_alts, alt);
+          slot.n_alts++;
+        }
+      g_array_append_val (s->px_slots, slot);
+      (*n_slots)++;
+    }
+  return TRUE;
+}
+
+/* Parses "digits" into [0, G_MAXINT32]. */
+static gboolean
+parse_uint (const char *p, const char *end, gint64 *out)
+{
+  gint64 v = 0;
+
+  if (p == end)
+    return FALSE;
+  for (; p < end; p++)
+    {
+      if (*p < '0' || *p > '9')
+        return FALSE;
+      v = v * 10 + (*p - '0');
+      if (v > G_MAXINT32)
+        return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* The `resistant if CLAUSE ( or CLAUSE )*` item (§6.4). */
+static gboolean
+parse_resist_method (CmDipScheme *s, Row *row, const char *clauses,
+                     char **problem)
+{
+  g_auto (GStrv) parts = g_strsplit (clauses, " or ", -1);
+  static const char other[] = "any other dx is ";
+
+  row->resist_other.first = s->dx_alts->len;
+  row->resist_other.n = 0;
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (strcmp (parts[i], "principal dx is in tb_resistant_dx.tsv") == 0)
+        row->resist_by_principal = TRUE;
+      else if (g_str_has_prefix (parts[i], other))
+        {
+          DxCond c;
+
+          if (!parse_dx_cond (s, parts[i] + strlen (other), &c, problem))
+            return FALSE;
+          /* the OR of "some D[i] matches X1", "… X2" is "some D[i] matches
+           * X1|X2": the runs are contiguous, so extend one condition */
+          row->resist_other.n += c.n;
+        }
+      else
+        {
+          *problem = g_strdup_printf ("unknown resistance clause '%s'",
+                                      parts[i]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* §6.5: the closed list of extra_condition items. Returns the error code
+ * through *code (FORMAT for an unknown item, CONDITION for a clause whose
+ * diagnosis condition does not compile). */
+static gboolean
+parse_extra (CmDipScheme *s, Row *row, const char *text, int *code,
+             char **problem)
+{
+  g_auto (GStrv) items = g_strsplit (text, ";", -1);
+  gboolean have_method = FALSE;
+
+  *code = CM_SCHEME_ERROR_FORMAT;
+  row->age_lt = -1;
+  row->weight_lo = row->weight_hi = -1;
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      char *item = g_strstrip (items[i]);
+      gsize len = strlen (item);
+      gboolean known = FALSE;
+
+      if (len == 0)
+        continue;
+      if (g_str_has_prefix (item, "age_days<"))
+        {
+          if (row->age_lt >= 0
+              || !parse_uint (item + 9, item + len, &row->age_lt))
+            goto bad;
+          continue;
+        }
+      if (g_str_has_prefix (item, "birth_weight_g="))
+        {
+          const char *dash = strchr (item + 15, '-');
+
+          if (row->weight_lo >= 0 || dash == NULL
+              || !parse_uint (item + 15, dash, &row->weight_lo)
+              || !parse_uint (dash + 1, item + len, &row->weight_hi))
+            goto bad;
+          continue;
+        }
+      if (strcmp (item, "drug_resistant=Y") == 0
+          || strcmp (item, "drug_resistant=N") == 0)
+        {
+          if (row->resist_want != RESIST_NONE)
+            goto bad;
+          row->resist_want = item[15] == 'Y' ? RESIST_Y : RESIST_N;
+          continue;
+        }
+      if (g_str_has_prefix (item, "resistant if "))
+        {
+          if (have_method)
+            goto bad;
+          have_method = TRUE;
+          if (!parse_resist_method (s, row, item + 13, problem))
+            {
+              *code = g_str_has_prefix (*problem, "unknown")
+                        ? CM_SCHEME_ERROR_FORMAT : CM_SCHEME_ERROR_CONDITION;
+              return FALSE;
+            }
+          continue;
+        }
+      if (strcmp (item, "burn_degree=II") == 0
+          || strcmp (item, "burn_degree=III") == 0
+          || strcmp (item, "burn_area=<10%") == 0
+          || strcmp (item, "burn_area=10-29%") == 0
+          || strcmp (item, "burn_area=30-49%") == 0
+          || strcmp (item, "burn_area=>=50%") == 0)
+        continue;  /* informational: expressed by dx_code / secondary_dx */
+      if (strstr (item, "不限定为主要诊断") != NULL)
+        {
+          row->dx_any_position = TRUE;
+          known = TRUE;
+        }
+      if (strstr (item, "不限定为主要手术操作") != NULL
+          || strstr (item, "procedures may sit in any position") != NULL)
+        {
+          row->px_any_position = TRUE;
+          known = TRUE;
+        }
+      if (known)
+        continue;
+    bad:
+      *problem = g_strdup_printf ("unknown or repeated item '%s'", item);
+      return FALSE;
+    }
+  if (row->resist_want != RESIST_NONE && !have_method)
+    {
+      *problem = g_strdup ("drug_resistant needs a 'resistant if …' item");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading: tables                                                        */
+
+static gboolean
+load_meta (CmDipScheme *s, const char *dir, GError **error)
+{
+  static const char *const cols[] = { "key", "value" };
+  guint idx[2];
+  CmTsv tsv;
+  gboolean ok = TRUE;
+  g_autoptr (GError) local = NULL;
+
+  if (!cm_tsv_exists (dir, "meta.tsv"))
+    return TRUE;
+  if (!open_table (&tsv, dir, "meta.tsv", cols, idx, 2, error))
+    {
+      cm_tsv_close (&tsv);
+      return FALSE;
+    }
+  while (cm_tsv_next (&tsv, &local))
+    if (strcmp (tsv.cells[idx[0]], "scheme_id") == 0
+        || (s->id == NULL && strcmp (tsv.cells[idx[0]], "id") == 0))
+      {
+        g_free (s->id);
+        s->id = g_strdup (tsv.cells[idx[1]]);
+      }
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      ok = FALSE;
+    }
+  cm_tsv_close (&tsv);
+  return ok;
+}
+
+/* A one-column code list: sets @flag on each code of dx_codes (dx lists)
+ * or is_or on px codes (or_procedures.tsv, when @flag is 0). */
+static gboolean
+load_code_list (CmDipScheme *s, const char *dir, const char *name,
+                guint8 flag, GError **error)
+{
+  static const char *const cols[] = { "code" };
+  guint idx[1];
+  CmTsv tsv;
+  gboolean ok = TRUE;
+  g_autoptr (GError) local = NULL;
+
+  if (!open_table (&tsv, dir, name, cols, idx, 1, error))
+    {
+      cm_tsv_close (&tsv);
+      return FALSE;
+    }
+  while (cm_tsv_next (&tsv, &local))
+    {
+      const char *code = tsv.cells[idx[0]];
+
+      if (*code == '\0')
+        {
+          cm_tsv_error (&tsv, idx[0], &local, "empty code");
+          break;
+        }
+      /* intern first: the append may move the array */
+      if (flag != 0)
+        {
+          guint32 id = dx_intern (s, code);
+          g_array_index (s->dx_flags, guint8, id) |= flag;
+        }
+      else
+        {
+          guint32 id = px_intern (s, code, strlen (code));
+          g_array_index (s->px_info, PxInfo, id).is_or = TRUE;
+        }
+    }
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      ok = FALSE;
+    }
+  cm_tsv_close (&tsv);
+  return ok;
+}
+
+static gboolean
+load_excluded_px (CmDipScheme *s, const char *dir, GError **error)
+{
+  static const char *const cols[] = { "code", "note", "principal_allowed_if_dx" };
+  guint idx[3];
+  CmTsv tsv;
+  gboolean ok = TRUE;
+  g_autoptr (GError) local = NULL;
+
+  if (!open_table (&tsv, dir, "excluded_px.tsv", cols, idx, 3, error))
+    {
+      cm_tsv_close (&tsv);
+      return FALSE;
+    }
+  while (cm_tsv_next (&tsv, &local))
+    {
+      const char *code = tsv.cells[idx[0]];
+      const char *note = tsv.cells[idx[1]];
+      const char *allowed = tsv.cells[idx[2]];
+      PxInfo *info;
+      guint32 id;
+
+      if (*code == '\0')
+        {
+          cm_tsv_error (&tsv, idx[0], &local, "empty code");
+          break;
+        }
+      id = px_intern (s, code, strlen (code));
+      info = &g_array_index (s->px_info, PxInfo, id);
+      if (info->listed)
+        {
+          cm_tsv_error (&tsv, idx[0], &local, "code '%s' is listed twice",
+                        code);
+          break;
+        }
+      info->listed = TRUE;
+      /* §5.2: the condition column is authoritative; else the note */
+      if (*allowed != '\0')
+        {
+          g_autofree char *problem = NULL;
+          DxCond c;
+
+          if (!parse_dx_cond (s, allowed, &c, &problem))
+            {
+              row_error (&tsv, idx[2], CM_SCHEME_ERROR_CONDITION, &local,
+                         "%s", problem);
+              break;
+            }
+          /* the append may have moved the array */
+          info = &g_array_index (s->px_info, PxInfo, id);
+          info->cls = PX_CONDITIONAL;
+          info->cond = c;
+        }
+      else if (strcmp (note, "按保守治疗入组") == 0)
+        info->cls = PX_IGNORED;
+      else if (strcmp (note, "不可作为主要手术操作") == 0)
+        info->cls = PX_NOT_PRINCIPAL;
+      else
+        {
+          cm_tsv_error (&tsv, idx[1], &local, "unknown note '%s'", note);
+          break;
+        }
+    }
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      ok = FALSE;
+    }
+  cm_tsv_close (&tsv);
+  return ok;
+}
+
+static gboolean
+valid_group_id (const char *id)
+{
+  if (*id == '\0')
+    return FALSE;
+  for (; *id; id++)
+    if (!g_ascii_isalnum (*id) && *id != '-' && *id != '_' && *id != '.')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+valid_stage_name (const char *name)
+{
+  if (*name == '\0' || strcmp (name, "comprehensive") == 0)
+    return FALSE;
+  for (; *name; name++)
+    if (!g_ascii_islower (*name) && !g_ascii_isdigit (*name) && *name != '_')
+      return FALSE;
+  return TRUE;
+}
+
+enum {
+  G_GROUP_ID, G_RULE_STAGE, G_STAGE_RANK, G_SEQ, G_DX_CODE, G_COMB,
+  G_PRINCIPAL, G_RELATED, G_SECONDARY, G_EXTRA, G_N
+};
+
+/* Loads one groups.tsv row into @row (§2, §4.2, §6.5). */
+static gboolean
+load_group_row (CmDipScheme *s, CmTsv *tsv, const guint *idx, Row *row,
+                GHashTable *seqs, GHashTable *stage_ranks,
+                GHashTable *rank_stages, GError **error)
+{
+  g_autofree char *problem = NULL;
+  const char *comb = tsv->cells[idx[G_COMB]];
+  const char *stage = tsv->cells[idx[G_RULE_STAGE]];
+  const char *sec = tsv->cells[idx[G_SECONDARY]];
+  gint64 v;
+  int code;
+  gpointer prev;
+
+  memset (row, 0, sizeof *row);
+  row->line = tsv->line_no;
+  if (!valid_group_id (tsv->cells[idx[G_GROUP_ID]]))
+    {
+      cm_tsv_error (tsv, idx[G_GROUP_ID], error,
+                    "'%s' is not a group id ([A-Za-z0-9_.-]+)",
+                    tsv->cells[idx[G_GROUP_ID]]);
+      return FALSE;
+    }
+  row->group_id = g_string_chunk_insert (s->strings, tsv->cells[idx[G_GROUP_ID]]);
+  if (!valid_stage_name (stage))
+    {
+      cm_tsv_error (tsv, idx[G_RULE_STAGE], error,
+                    "'%s' is not a stage name ([a-z0-9_]+, not comprehensive)",
+                    stage);
+      return FALSE;
+    }
+  row->stage_name = g_string_chunk_insert_const (s->strings, stage);
+  if (!cm_tsv_get_int (tsv, idx[G_STAGE_RANK], 0, G_MAXINT32, &row->stage_rank,
+                       error))
+    return FALSE;
+  /* one name per rank and one rank per name */
+  prev = g_hash_table_lookup (stage_ranks, row->stage_name);
+  if (prev != NULL && GPOINTER_TO_INT (prev) - 1 != row->stage_rank)
+    {
+      cm_tsv_error (tsv, idx[G_STAGE_RANK], error,
+                    "stage %s has rank %d on an earlier row",
+                    stage, GPOINTER_TO_INT (prev) - 1);
+      return FALSE;
+    }
+  prev = g_hash_table_lookup (rank_stages, GINT_TO_POINTER ((int) row->stage_rank + 1));
+  if (prev != NULL && prev != row->stage_name)
+    {
+      cm_tsv_error (tsv, idx[G_RULE_STAGE], error,
+                    "rank %" G_GINT64_FORMAT " belongs to stage %s on an earlier row",
+                    row->stage_rank, (const char *) prev);
+      return FALSE;
+    }
+  g_hash_table_insert (stage_ranks, (gpointer) row->stage_name,
+                       GINT_TO_POINTER ((int) row->stage_rank + 1));
+  g_hash_table_insert (rank_stages, GINT_TO_POINTER ((int) row->stage_rank + 1),
+                       (gpointer) row->stage_name);
+
+  if (!cm_tsv_get_int (tsv, idx[G_SEQ], 0, G_MAXINT32 - 1, &v, error))
+    return FALSE;
+  row->seq = (guint32) v;
+  prev = g_hash_table_lookup (seqs, GUINT_TO_POINTER (row->seq + 1));
+  if (prev != NULL)
+    {
+      cm_tsv_error (tsv, idx[G_SEQ], error, "seq %u repeats line %u",
+                    row->seq, GPOINTER_TO_UINT (prev));
+      return FALSE;
+    }
+  g_hash_table_insert (seqs, GUINT_TO_POINTER (row->seq + 1),
+                       GUINT_TO_POINTER (tsv->line_no));
+
+  if (!parse_dx_cond (s, tsv->cells[idx[G_DX_CODE]], &row->dx, &problem))
+    {
+      row_error (tsv, idx[G_DX_CODE], CM_SCHEME_ERROR_CONDITION, error, "%s",
+                 problem);
+      return FALSE;
+    }
+  if (*sec != '\0' && !parse_dx_cond (s, sec, &row->secondary, &problem))
+    {
+      row_error (tsv, idx[G_SECONDARY], CM_SCHEME_ERROR_CONDITION, error, "%s",
+                 problem);
+      return FALSE;
+    }
+  if (!parse_px_comb (s, comb, &row->first_slot, &row->n_slots, &problem))
+    {
+      row_error (tsv, idx[G_COMB], CM_SCHEME_ERROR_CONDITION, error, "%s",
+                 problem);
+      return FALSE;
+    }
+  if (!parse_extra (s, row, tsv->cells[idx[G_EXTRA]], &code, &problem))
+    {
+      row_error (tsv, idx[G_EXTRA], code, error, "%s", problem);
+      return FALSE;
+    }
+
+  /* §4.2: in strict rows the two columns are the slots, kept apart */
+  if (!row->px_any_position)
+    {
+      const char *plus = strchr (comb, '+');
+      gsize plen = plus ? (gsize) (plus - comb) : strlen (comb);
+      const char *principal = tsv->cells[idx[G_PRINCIPAL]];
+      const char *related = tsv->cells[idx[G_RELATED]];
+
+      if (strlen (principal) != plen || strncmp (principal, comb, plen) != 0)
+        {
+          cm_tsv_error (tsv, idx[G_PRINCIPAL], error,
+                        "'%s' is not the first slot of procedure_combination",
+                        principal);
+          return FALSE;
+        }
+      if (strcmp (related, plus ? plus + 1 : "") != 0)
+        {
+          cm_tsv_error (tsv, idx[G_RELATED], error,
+                        "'%s' is not slots 2..n of procedure_combination",
+                        related);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gint
+row_cmp (gconstpointer a, gconstpointer b)
+{
+  const Row *x = a, *y = b;
+
+  if (x->stage_rank != y->stage_rank)
+    return x->stage_rank < y->stage_rank ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq ? 1 : 0;
+}
+
+static gboolean
+load_groups (CmDipScheme *s, const char *dir, GError **error)
+{
+  static const char *const cols[G_N] = {
+    "group_id", "rule_stage", "stage_rank", "seq", "dx_code",
+    "procedure_combination", "principal_procs", "related_procs",
+    "secondary_dx", "extra_condition",
+  };
+  guint idx[G_N];
+  CmTsv tsv;
+  gboolean ok = TRUE;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GHashTable) seqs = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) stage_ranks = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) rank_stages = g_hash_table_new (NULL, NULL);
+
+  if (!open_table (&tsv, dir, "groups.tsv", cols, idx, G_N, error))
+    {
+      cm_tsv_close (&tsv);
+      return FALSE;
+    }
+  while (cm_tsv_next (&tsv, &local))
+    {
+      Row row;
+
+      if (!load_group_row (s, &tsv, idx, &row, seqs, stage_ranks, rank_stages,
+                           &local))
+        break;
+      g_array_append_val (s->rows, row);
+    }
+  if (local == NULL && s->rows->len == 0)
+    g_set_error (&local, CM_SCHEME_ERROR, CM_SCHEME_ERROR_TABLE,
+                 "%s:%u:1: no group rows", tsv.display, tsv.line_no);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      ok = FALSE;
+    }
+  cm_tsv_close (&tsv);
+  if (ok)
+    g_array_sort (s->rows, row_cmp);  /* §2: processed by (stage_rank, seq) */
+  return ok;
+}
+
+static gboolean
+load_primary_care (CmDipScheme *s, const char *dir, GError **error)
+{
+  static const char *const cols[] = { "dx_code", "procedure_combination" };
+  guint idx[2];
+  CmTsv tsv;
+  gboolean ok = TRUE;
+  g_autoptr (GError) local = NULL;
+
+  if (!open_table (&tsv, dir, "primary_care.tsv", cols, idx, 2, error))
+    {
+      cm_tsv_close (&tsv);
+      return FALSE;
+    }
+  while (cm_tsv_next (&tsv, &local))
+    {
+      g_autofree char *problem = NULL;
+      const char *comb = tsv.cells[idx[1]];
+      PcRow pc = { { 0, 0 }, s->alt_codes->len, 0 };
+
+      if (!parse_dx_cond (s, tsv.cells[idx[0]], &pc.dx, &problem))
+        {
+          row_error (&tsv, idx[0], CM_SCHEME_ERROR_CONDITION, &local, "%s",
+                     problem);
+          break;
+        }
+      /* §9: one slot of single-code alternatives */
+      if (strpbrk (comb, "+&") != NULL)
+        {
+          row_error (&tsv, idx[1], CM_SCHEME_ERROR_CONDITION, &local,
+                     "'%s': a primary-care pattern has one slot and no '&'",
+                     comb);
+          break;
+        }
+      if (*comb != '\0')
+        {
+          g_auto (GStrv) alts = g_strsplit (comb, "|", -1);
+
+          for (guint i = 0; alts[i] != NULL; i++)
+            {
+              guint32 id;
+
+              if (alts[i][0] == '\0')
+                {
+                  row_error (&tsv, idx[1], CM_SCHEME_ERROR_CONDITION, &local,
+                             "empty alternative in '%s'", comb);
+                  break;
+                }
+              id = px_intern (s, alts[i], strlen (alts[i]));
+              g_array_append_val (s->alt_codes, id);
+              pc.n_codes++;
+            }
+          if (local != NULL)
+            break;
+        }
+      g_array_append_val (s->pc_rows, pc);
+    }
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      ok = FALSE;
+    }
+  cm_tsv_close (&tsv);
+  return ok;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading: the category index (§10)                                      */
+
+typedef struct {
+  guint32 cat;
+  guint32 item;
+} CatPair;
+
+/* Builds @ix over @n conditions (item i has condition conds[i] and, when
+ * any_pos[i], may match in any diagnosis position). */
+static void
+index_build (DxIndex *ix, const CmDipScheme *s, const DxCond *conds,
+             const gboolean *any_pos, guint32 n)
+{
+  const DxAlt *alts = (const DxAlt *) s->dx_alts->data;
+  g_autoptr (GArray) pairs = g_array_new (FALSE, FALSE, sizeof (CatPair));
+  g_autoptr (GArray) wild = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr (GArray) odd = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree guint32 *last = g_new (guint32, N_CATS);
+
+  memset (last, 0xff, N_CATS * sizeof (guint32));
+  for (guint32 i = 0; i < n; i++)
+    {
+      DxCond c = conds[i];
+      gboolean is_wild = any_pos[i], is_odd = FALSE;
+
+      for (guint32 k = 0; k < c.n && !is_wild; k++)
+        {
+          const DxAlt *a = &alts[c.first + k];
+          if (a->kind == ALT_STAR || (a->kind == ALT_PREFIX && a->spec < 3))
+            is_wild = TRUE;
+        }
+      if (is_wild)
+        {
+          g_array_append_val (wild, i);
+          continue;
+        }
+      for (guint32 k = 0; k < c.n; k++)
+        {
+          const DxAlt *a = &alts[c.first + k];
+          int lo, hi;
+
+          if (a->kind == ALT_RANGE)
+            {
+              /* every category between the bounds; non-category keys
+               * inside the range are served by the odd list */
+              lo = cat_of (a->lo);
+              hi = cat_of (a->hi);
+              is_odd = TRUE;
+            }
+          else if ((lo = hi = cat_of (a->text)) < 0)
+            {
+              is_odd = TRUE;  /* a 3-character key that is no category */
+              continue;
+            }
+          for (int cat = lo; cat <= hi; cat++)
+            if (last[cat] != i)
+              {
+                CatPair p = { (guint32) cat, i };
+                last[cat] = i;
+                g_array_append_val (pairs, p);
+              }
+        }
+      if (is_odd)
+        g_array_append_val (odd, i);
+    }
+
+  /* counting sort by category, stable: items stay in increasing order */
+  ix->cat_off = g_new0 (guint32, N_CATS + 1);
+  ix->cat_items = g_new (guint32, MAX (pairs->len, 1));
+  for (guint i = 0; i < pairs->len; i++)
+    ix->cat_off[g_array_index (pairs, CatPair, i).cat + 1]++;
+  for (int cat = 0; cat < N_CATS; cat++)
+    ix->cat_off[cat + 1] += ix->cat_off[cat];
+  memcpy (last, ix->cat_off, N_CATS * sizeof (guint32));
+  for (guint i = 0; i < pairs->len; i++)
+    {
+      CatPair p = g_array_index (pairs, CatPair, i);
+      ix->cat_items[last[p.cat]++] = p.item;
+    }
+  ix->n_wild = wild->len;
+  ix->wild = (guint32 *) g_array_free (g_steal_pointer (&wild), FALSE);
+  ix->n_odd = odd->len;
+  ix->odd = (guint32 *) g_array_free (g_steal_pointer (&odd), FALSE);
+}
+
+static void
+index_clear (DxIndex *ix)
+{
+  g_clear_pointer (&ix->cat_off, g_free);
+  g_clear_pointer (&ix->cat_items, g_free);
+  g_clear_pointer (&ix->wild, g_free);
+  g_clear_pointer (&ix->odd, g_free);
+}
+
+/* The candidates of @ix for a principal diagnosis of category @cat (-1:
+ * not a category): up to two lists. */
+static inline guint
+index_lookup (const DxIndex *ix, int cat, const guint32 **lists, guint32 *ns)
+{
+  guint k = 0;
+
+  if (cat >= 0)
+    {
+      lists[k] = ix->cat_items + ix->cat_off[cat];
+      ns[k] = ix->cat_off[cat + 1] - ix->cat_off[cat];
+    }
+  else
+    {
+      lists[k] = ix->odd;
+      ns[k] = ix->n_odd;
+    }
+  k++;
+  lists[k] = ix->wild;
+  ns[k] = ix->n_wild;
+  return k + 1;
+}
+
+/* Cuts the sorted rows into stages and indexes every stage but `pre`. */
+static void
+build_stages (CmDipScheme *s)
+{
+  Row *rows = (Row *) s->rows->data;
+  guint32 i = 0;
+
+  while (i < s->rows->len)
+    {
+      Stage st = { 0 };
+      g_autofree DxCond *conds = NULL;
+      g_autofree gboolean *any = NULL;
+
+      st.name = rows[i].stage_name;
+      st.rank = rows[i].stage_rank;
+      st.is_pre = strcmp (st.name, "pre") == 0;
+      st.first_row = i;
+      while (i < s->rows->len && rows[i].stage_rank == st.rank)
+        i++;
+      st.n_rows = i - st.first_row;
+      if (!st.is_pre)
+        {
+          conds = g_new (DxCond, st.n_rows);
+          any = g_new (gboolean, st.n_rows);
+          for (guint32 k = 0; k < st.n_rows; k++)
+            {
+              conds[k] = rows[st.first_row + k].dx;
+              any[k] = rows[st.first_row + k].dx_any_position;
+            }
+          index_build (&st.index, s, conds, any, st.n_rows);
+        }
+      g_array_append_val (s->stages, st);
+    }
+}
+
+static void
+build_primary_care_index (CmDipScheme *s)
+{
+  guint32 n = s->pc_rows->len;
+  g_autofree DxCond *conds = g_new (DxCond, MAX (n, 1));
+  g_autofree gboolean *any = g_new0 (gboolean, MAX (n, 1));
+
+  for (guint32 i = 0; i < n; i++)
+    conds[i] = g_array_index (s->pc_rows, PcRow, i).dx;
+  index_build (&s->pc_index, s, conds, any, n);
+}
+
+/* §7.2: every "ZH-<category>-<S|P|M>" id, built once so results can
+ * borrow them from the scheme. */
+static void
+build_zh_ids (CmDipScheme *s)
+{
+  static const char classes[3] = { 'S', 'P', 'M' };
+
+  s->zh_ids = g_malloc (N_CATS * 3 * ZH_ID_SIZE);
+  for (int cat = 0; cat < N_CATS; cat++)
+    for (int k = 0; k < 3; k++)
+      {
+        char *p = s->zh_ids + (cat * 3 + k) * ZH_ID_SIZE;
+        g_snprintf (p, ZH_ID_SIZE, "ZH-%c%02d-%c", 'A' + cat / 100, cat % 100,
+                    classes[k]);
+      }
+}
+
+static gboolean
+has_key (const char *dir, const char *name, const char *key)
+{
+  static const char *const cols[] = { "key" };
+  guint idx[1];
+  CmTsv tsv;
+  gboolean found = FALSE;
+
+  if (open_table (&tsv, dir, name, cols, idx, 1, NULL))
+    while (!found && cm_tsv_next (&tsv, NULL))
+      found = strcmp (tsv.cells[idx[0]], key) == 0;
+  cm_tsv_close (&tsv);
+  return found;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Public: the scheme                                                     */
+
+/**
+ * cm_dip_scheme_is_dip_folder:
+ * @dir: a folder
+ *
+ * A DIP folder has a `groups.tsv` and either a `meta.tsv` with the key
+ * `scheme_id` or a `groups.tsv` whose header starts with `group_id`,
+ * `rule_stage` (GROUPING.md §2).
+ *
+ * Returns: TRUE when @dir looks like a DIP scheme folder.
+ */
+gboolean
+cm_dip_scheme_is_dip_folder (const char *dir)
+{
+  static const char *const cols[] = { "group_id", "rule_stage" };
+  CmTsv tsv;
+  gboolean ok;
+
+  g_return_val_if_fail (dir != NULL, FALSE);
+  if (!cm_tsv_exists (dir, "groups.tsv"))
+    return FALSE;
+  if (cm_tsv_exists (dir, "meta.tsv") && has_key (dir, "meta.tsv", "scheme_id"))
+    return TRUE;
+  ok = cm_tsv_open (&tsv, dir, "groups.tsv", cols, 2, NULL);
+  cm_tsv_close (&tsv);
+  return ok;
+}
+
+static void
+scheme_free (CmDipScheme *s)
+{
+  if (s->stages != NULL)
+    for (guint i = 0; i < s->stages->len; i++)
+      index_clear (&g_array_index (s->stages, Stage, i).index);
+  index_clear (&s->pc_index);
+  g_clear_pointer (&s->id, g_free);
+  g_clear_pointer (&s->strings, g_string_chunk_free);
+  cm_strtab_clear (&s->dx_codes);
+  cm_strtab_clear (&s->px_codes);
+  g_clear_pointer (&s->dx_flags, g_array_unref);
+  g_clear_pointer (&s->px_info, g_array_unref);
+  g_clear_pointer (&s->dx_alts, g_array_unref);
+  g_clear_pointer (&s->alt_codes, g_array_unref);
+  g_clear_pointer (&s->px_alts, g_array_unref);
+  g_clear_pointer (&s->px_slots, g_array_unref);
+  g_clear_pointer (&s->rows, g_array_unref);
+  g_clear_pointer (&s->stages, g_array_unref);
+  g_clear_pointer (&s->pc_rows, g_array_unref);
+  g_clear_pointer (&s->zh_ids, g_free);
+  g_free (s);
+}
+
+/**
+ * cm_dip_scheme_load:
+ * @dir: a DIP scheme folder (GROUPING.md §2)
+ * @error: return location for a #GError
+ *
+ * Loads and compiles the tables of @dir. The scheme is immutable and may
+ * be shared by threads (one #CmDipContext each).
+ *
+ * Errors: %CM_SCHEME_ERROR_NOT_FOUND when a table is missing,
+ * %CM_SCHEME_ERROR_TABLE for a malformed row, %CM_SCHEME_ERROR_CONDITION
+ * for a diagnosis or procedure condition that does not compile,
+ * %CM_SCHEME_ERROR_FORMAT for an extra_condition item outside §6.5's list.
+ * Messages name `folder/file:line:column: column NAME`.
+ *
+ * Returns: (transfer full): the scheme, or NULL with @error set.
+ */
+CmDipScheme *
+cm_dip_scheme_load (const char *dir, GError **error)
+{
+  g_autoptr (CmDipScheme) s = NULL;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, CM_SCHEME_ERROR, CM_SCHEME_ERROR_NOT_FOUND,
+                   "%s: no such folder", dir);
+      return NULL;
+    }
+  s = g_new0 (CmDipScheme, 1);
+  g_atomic_ref_count_init (&s->ref_count);
+  s->strings = g_string_chunk_new (64 * 1024);
+  cm_strtab_init (&s->dx_codes);
+  cm_strtab_init (&s->px_codes);
+  s->dx_flags = g_array_new (FALSE, TRUE, sizeof (guint8));
+  s->px_info = g_array_new (FALSE, TRUE, sizeof (PxInfo));
+  s->dx_alts = g_array_new (FALSE, TRUE, sizeof (DxAlt));
+  s->alt_codes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  s->px_alts = g_array_new (FALSE, TRUE, sizeof (PxAlt));
+  s->px_slots = g_array_new (FALSE, TRUE, sizeof (PxSlot));
+  s->rows = g_array_new (FALSE, TRUE, sizeof (Row));
+  s->stages = g_array_new (FALSE, TRUE, sizeof (Stage));
+  s->pc_rows = g_array_new (FALSE, TRUE, sizeof (PcRow));
+
+  if (!load_meta (s, dir, error)
+      || !load_code_list (s, dir, "excluded_dx.tsv", DX_EXCLUDED, error)
+      || !load_code_list (s, dir, "tb_resistant_dx.tsv", DX_TB_RESISTANT, error)
+      || !load_code_list (s, dir, "or_procedures.tsv", 0, error)
+      || !load_excluded_px (s, dir, error)
+      || !load_groups (s, dir, error)
+      || !load_primary_care (s, dir, error))
+    return NULL;
+  if (s->id == NULL)
+    s->id = g_path_get_basename (dir);
+
+  build_stages (s);
+  build_primary_care_index (s);
+  build_zh_ids (s);
+  g_debug ("DIP scheme %s: %u rows in %u stages, %u procedure codes",
+           s->id, s->rows->len, s->stages->len, s->px_codes.n);
+  return g_steal_pointer (&s);
+}
+
+/**
+ * cm_dip_scheme_ref:
+ * @scheme: a scheme
+ *
+ * Returns: (transfer full): @scheme, with one more reference.
+ */
+CmDipScheme *
+cm_dip_scheme_ref (CmDipScheme *scheme)
+{
+  g_return_val_if_fail (scheme != NULL, NULL);
+  g_atomic_ref_count_inc (&scheme->ref_count);
+  return scheme;
+}
+
+/**
+ * cm_dip_scheme_unref:
+ * @scheme: (transfer full): a scheme
+ *
+ * Drops a reference; the last one frees the scheme.
+ */
+void
+cm_dip_scheme_unref (CmDipScheme *scheme)
+{
+  g_return_if_fail (scheme != NULL);
+  if (g_atomic_ref_count_dec (&scheme->ref_count))
+    scheme_free (scheme);
+}
+
+/**
+ * cm_dip_scheme_get_id:
+ * @scheme: a scheme
+ *
+ * Returns: (transfer none): the `scheme_id` of meta.tsv, or the folder
+ * name when there is none.
+ */
+const char *
+cm_dip_scheme_get_id (const CmDipScheme *scheme)
+{
+  g_return_val_if_fail (scheme != NULL, NULL);
+  return scheme->id;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Public: the context                                                    */
+
+/**
+ * cm_dip_context_new:
+ * @scheme: a scheme
+ *
+ * Per-thread scratch for cm_dip_group(); holds a reference on @scheme.
+ *
+ * Returns: (transfer full): a context.
+ */
+CmDipContext *
+cm_dip_context_new (CmDipScheme *scheme)
+{
+  CmDipContext *ctx;
+
+  g_return_val_if_fail (scheme != NULL, NULL);
+  ctx = g_new0 (CmDipContext, 1);
+  ctx->scheme = cm_dip_scheme_ref (scheme);
+  ctx->n_px = scheme->px_codes.n;
+  ctx->stamp_e = g_new0 (guint32, MAX (ctx->n_px, 1));
+  ctx->stamp_o = g_new0 (guint32, MAX (ctx->n_px, 1));
+  return ctx;
+}
+
+/**
+ * cm_dip_context_free:
+ * @ctx: (transfer full): a context
+ */
+void
+cm_dip_context_free (CmDipContext *ctx)
+{
+  g_return_if_fail (ctx != NULL);
+  g_clear_pointer (&ctx->scheme, cm_dip_scheme_unref);
+  g_free (ctx->stamp_e);
+  g_free (ctx->stamp_o);
+  g_free (ctx);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Grouping                                                               */
+
+/* §1.2: only a cell of ASCII digits is an integer; anything else is absent. */
+static inline gboolean
+field_int (const CmField *f, gint64 *out)
+{
+  if (f->text == NULL || !f->is_int || f->text[0] < '0' || f->text[0] > '9'
+      || f->value < 0)
+    return FALSE;
+  *out = f->value;
+  return TRUE;
+}
+
+/* §5.2: E, PP, O and the stamps of set(E), set(O). */
+static void
+prepare_procedures (CmDipContext *ctx, const CmEpisode *ep)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const PxInfo *info = (const PxInfo *) s->px_info->data;
+  const DxAlt *alts = (const DxAlt *) s->dx_alts->data;
+  guint n_px = MIN (ep->n_px, CM_MAX_CODES);
+  int pp = -1;
+
+  if (++ctx->gen == 0)
+    {
+      memset (ctx->stamp_e, 0, ctx->n_px * sizeof (guint32));
+      memset (ctx->stamp_o, 0, ctx->n_px * sizeof (guint32));
+      ctx->gen = 1;
+    }
+  ctx->n_e = 0;
+  for (guint i = 0; i < n_px; i++)
+    {
+      const char *code = ep->px[i];
+      guint32 id;
+      guint8 cls = PX_NORMAL;
+
+      if (code == NULL || *code == '\0')
+        continue;  /* §1.2: empty items are dropped */
+      id = cm_strtab_lookup (&s->px_codes, code, strlen (code));
+      if (id != CM_STRTAB_NONE)
+        {
+          cls = info[id].cls;
+          if (cls == PX_CONDITIONAL)
+            cls = cond_spec (alts, info[id].cond, ctx->d[0], ctx->d0_key_len) >= 0
+                    ? PX_NORMAL : PX_IGNORED;
+        }
+      if (cls == PX_IGNORED)
+        continue;
+      if (pp < 0 && cls == PX_NORMAL)
+        pp = (int) ctx->n_e;
+      ctx->e_id[ctx->n_e] = id;
+      ctx->e_cls[ctx->n_e] = cls;
+      ctx->n_e++;
+    }
+  ctx->has_pp = pp >= 0;
+  ctx->pp_id = pp >= 0 ? ctx->e_id[pp] : CM_STRTAB_NONE;
+  for (guint i = 0; i < ctx->n_e; i++)
+    {
+      guint32 id = ctx->e_id[i];
+
+      if (id == CM_STRTAB_NONE)
+        continue;  /* a code no table names can satisfy no slot */
+      ctx->stamp_e[id] = ctx->gen;
+      if ((int) i != pp)
+        ctx->stamp_o[id] = ctx->gen;  /* O: E without PP's position */
+    }
+}
+
+/* §4.2 for a set pool: whether @slot is fully satisfied, its full size and
+ * its present count. */
+static inline gboolean
+eval_slot (const CmDipScheme *s, const PxSlot *slot, const guint32 *stamp,
+           guint32 gen, guint *full, guint *present)
+{
+  const PxAlt *alts = (const PxAlt *) s->px_alts->data;
+  const guint32 *codes = (const guint32 *) s->alt_codes->data;
+  gboolean sat = FALSE;
+
+  *full = 0;
+  *present = 0;
+  for (guint32 i = 0; i < slot->n_alts; i++)
+    {
+      const PxAlt *a = &alts[slot->first_alt + i];
+      guint cnt = 0;
+
+      for (guint32 k = 0; k < a->n_codes; k++)
+        if (stamp[codes[a->first_code + k]] == gen)
+          cnt++;
+      if (cnt == a->n_codes)
+        {
+          sat = TRUE;
+          *full = MAX (*full, cnt);
+        }
+      *present = MAX (*present, cnt);
+    }
+  return sat;
+}
+
+/* The strict principal slot against the pool {PP}: some alternative
+ * whose (distinct) codes are all PP. */
+static inline gboolean
+slot_has_pp (const CmDipScheme *s, const PxSlot *slot, guint32 pp_id)
+{
+  const PxAlt *alts = (const PxAlt *) s->px_alts->data;
+  const guint32 *codes = (const guint32 *) s->alt_codes->data;
+
+  for (guint32 i = 0; i < slot->n_alts; i++)
+    {
+      const PxAlt *a = &alts[slot->first_alt + i];
+      if (a->n_codes == 1 && codes[a->first_code] == pp_id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* §6.3: the procedure condition of @row; sets the tier and matched. */
+static gboolean
+row_procedures (const CmDipContext *ctx, const Row *row, gboolean pre,
+                int *tier, guint *matched)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const PxSlot *slots = (const PxSlot *) s->px_slots->data + row->first_slot;
+  const guint32 *pool;
+  guint full_sum = 0, present_sum = 0;
+  gboolean all_full = TRUE;
+
+  *tier = TIER_C;
+  *matched = 0;
+  if (row->n_slots == 0)
+    return pre || !ctx->has_pp;  /* pre: no condition; else conservative */
+
+  if (row->px_any_position)
+    {
+      guint full, present;
+      if (!eval_slot (s, &slots[0], ctx->stamp_e, ctx->gen, &full, &present))
+        return FALSE;
+      pool = ctx->stamp_e;
+    }
+  else
+    {
+      if (!ctx->has_pp || ctx->pp_id == CM_STRTAB_NONE
+          || !slot_has_pp (s, &slots[0], ctx->pp_id))
+        return FALSE;
+      pool = ctx->stamp_o;
+    }
+  if (row->n_slots == 1)
+    return TRUE;  /* plain: tier C, matched 0 */
+
+  for (guint32 i = 1; i < row->n_slots; i++)
+    {
+      guint full, present;
+
+      if (!eval_slot (s, &slots[i], pool, ctx->gen, &full, &present))
+        {
+          if (pre)
+            return FALSE;  /* pre: every slot must be satisfied */
+          all_full = FALSE;
+        }
+      full_sum += full;
+      present_sum += present;
+    }
+  if (all_full)
+    {
+      *tier = TIER_A;
+      *matched = full_sum;
+      return TRUE;
+    }
+  if (present_sum >= 1)
+    {
+      *tier = TIER_B;
+      *matched = present_sum;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* §6.2 (1): the specificity of the row's diagnosis condition, -1 when it
+ * does not hold. */
+static inline int
+row_dx_spec (const CmDipContext *ctx, const Row *row, const DxAlt *alts)
+{
+  int best;
+
+  if (!row->dx_any_position)
+    return cond_spec (alts, row->dx, ctx->d[0], ctx->d0_key_len);
+  best = -1;
+  for (guint i = 0; i < ctx->n_d; i++)
+    {
+      int spec = i == 0 ? cond_spec (alts, row->dx, ctx->d[0], ctx->d0_key_len)
+                        : cond_spec (alts, row->dx, ctx->d[i],
+                                     first3_len (ctx->d[i]));
+      best = MAX (best, spec);
+    }
+  return best;
+}
+
+/* Some D[i], i ≥ 1, matches @c. */
+static inline gboolean
+other_dx_matches (const CmDipContext *ctx, DxCond c, const DxAlt *alts)
+{
+  for (guint i = 1; i < ctx->n_d; i++)
+    if (cond_matches (alts, c, ctx->d[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* §6.2 (2)–(5). */
+static gboolean
+row_other_conditions (const CmDipContext *ctx, const CmEpisode *ep,
+                      const Row *row, const DxAlt *alts)
+{
+  gint64 v;
+
+  if (row->secondary.n > 0 && !other_dx_matches (ctx, row->secondary, alts))
+    return FALSE;
+  if (row->age_lt >= 0 && !(field_int (&ep->age_days, &v) && v < row->age_lt))
+    return FALSE;
+  if (row->weight_lo >= 0
+      && !(field_int (&ep->weight_g, &v) && v >= row->weight_lo
+           && v <= row->weight_hi))
+    return FALSE;
+  if (row->resist_want != RESIST_NONE)
+    {
+      /* §6.4: the OR of the clauses */
+      gboolean resistant =
+        (row->resist_by_principal && (ctx->d0_flags & DX_TB_RESISTANT))
+        || (row->resist_other.n > 0
+            && other_dx_matches (ctx, row->resist_other, alts));
+      if (resistant != (row->resist_want == RESIST_Y))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* §6.1 / §6.6: the row chosen by @st, or NULL. */
+static const Row *
+group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const Row *rows = (const Row *) s->rows->data;
+  const DxAlt *alts = (const DxAlt *) s->dx_alts->data;
+  const Row *best = NULL;
+  int best_spec = -1, best_tier = 0;
+  guint best_matched = 0;
+  const guint32 *lists[2];
+  guint32 ns[2];
+  guint n_lists;
+
+  if (st->is_pre)
+    {
+      /* first row in seq order whose every condition holds */
+      for (guint32 i = 0; i < st->n_rows; i++)
+        {
+          const Row *row = &rows[st->first_row + i];
+          int tier;
+          guint matched;
+
+          if (row_dx_spec (ctx, row, alts) >= 0
+              && row_other_conditions (ctx, ep, row, alts)
+              && row_procedures (ctx, row, TRUE, &tier, &matched))
+            return row;
+        }
+      return NULL;
+    }
+
+  n_lists = index_lookup (&st->index, ctx->d0_cat, lists, ns);
+  for (guint l = 0; l < n_lists; l++)
+    for (guint32 k = 0; k < ns[l]; k++)
+      {
+        const Row *row = &rows[st->first_row + lists[l][k]];
+        int spec, tier;
+        guint matched;
+
+        spec = row_dx_spec (ctx, row, alts);
+        if (spec < 0 || !row_procedures (ctx, row, FALSE, &tier, &matched)
+            || !row_other_conditions (ctx, ep, row, alts))
+          continue;
+        /* smallest (−specificity, tier, −matched, seq) */
+        if (best == NULL || spec > best_spec
+            || (spec == best_spec
+                && (tier < best_tier
+                    || (tier == best_tier
+                        && (matched > best_matched
+                            || (matched == best_matched
+                                && row->seq < best->seq))))))
+          {
+            best = row;
+            best_spec = spec;
+            best_tier = tier;
+            best_matched = matched;
+          }
+      }
+  return best;
+}
+
+/* §9 (3): some primary_care.tsv pattern matches the episode. */
+static gboolean
+primary_care_matches (const CmDipContext *ctx)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const PcRow *pcs = (const PcRow *) s->pc_rows->data;
+  const DxAlt *alts = (const DxAlt *) s->dx_alts->data;
+  const guint32 *codes = (const guint32 *) s->alt_codes->data;
+  const guint32 *lists[2];
+  guint32 ns[2];
+  guint n_lists = index_lookup (&s->pc_index, ctx->d0_cat, lists, ns);
+
+  for (guint l = 0; l < n_lists; l++)
+    for (guint32 k = 0; k < ns[l]; k++)
+      {
+        const PcRow *pc = &pcs[lists[l][k]];
+
+        if (cond_spec (alts, pc->dx, ctx->d[0], ctx->d0_key_len) < 0)
+          continue;
+        if (pc->n_codes == 0)
+          {
+            if (!ctx->has_pp)
+              return TRUE;
+            continue;
+          }
+        if (!ctx->has_pp || ctx->pp_id == CM_STRTAB_NONE)
+          continue;
+        for (guint32 c = 0; c < pc->n_codes; c++)
+          if (codes[pc->first_code + c] == ctx->pp_id)
+            return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+set_result (CmDipResult *result, CmDipStatus status, const char *group_id,
+            const char *rule_stage, gboolean primary_care)
+{
+  result->status = status;
+  result->status_name = status_names[status];
+  result->group_id = group_id;
+  result->rule_stage = rule_stage;
+  result->primary_care = primary_care;
+}
+
+/**
+ * cm_dip_group:
+ * @ctx: a context of this thread
+ * @episode: the episode (dx, px, age_days, weight_g are read)
+ * @comprehensive: FALSE for `--no-comprehensive` (GROUPING.md §7.3)
+ * @result: (out caller-allocates): the result; its strings are static or
+ *   borrowed from the scheme
+ *
+ * Groups one episode per GROUPING.md §5–§9. Outcomes (CHECK_FAILED,
+ * EXCLUDED_DX, UNGROUPED …) are statuses, never errors. Allocates nothing.
+ */
+void
+cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
+              gboolean comprehensive, CmDipResult *result)
+{
+  const CmDipScheme *s;
+  const PxInfo *info;
+  const Stage *stages;
+  guint n_dx;
+  guint32 id;
+  int k;
+
+  g_return_if_fail (ctx != NULL);
+  g_return_if_fail (episode != NULL);
+  g_return_if_fail (result != NULL);
+  s = ctx->scheme;
+
+  /* §1.2: D without empty items */
+  ctx->n_d = 0;
+  n_dx = MIN (episode->n_dx, CM_MAX_CODES);
+  for (guint i = 0; i < n_dx; i++)
+    if (episode->dx[i] != NULL && episode->dx[i][0] != '\0')
+      ctx->d[ctx->n_d++] = episode->dx[i];
+
+  /* §5.1 */
+  if (ctx->n_d == 0)
+    {
+      set_result (result, CM_DIP_CHECK_FAILED, "", "", FALSE);
+      return;
+    }
+  id = cm_strtab_lookup (&s->dx_codes, ctx->d[0], strlen (ctx->d[0]));
+  ctx->d0_flags = id == CM_STRTAB_NONE ? 0 : g_array_index (s->dx_flags, guint8, id);
+  if (ctx->d0_flags & DX_EXCLUDED)
+    {
+      set_result (result, CM_DIP_EXCLUDED_DX, "", "", FALSE);
+      return;
+    }
+  ctx->d0_cat = cat_of (ctx->d[0]);
+  ctx->d0_key_len = first3_len (ctx->d[0]);
+
+  /* §5.2 */
+  prepare_procedures (ctx, episode);
+
+  /* §6: the first stage that yields a row decides */
+  stages = (const Stage *) s->stages->data;
+  for (guint i = 0; i < s->stages->len; i++)
+    {
+      const Row *row = group_stage (ctx, episode, &stages[i]);
+
+      if (row != NULL)
+        {
+          /* §9: plain or conservative row outside pre, and a pattern */
+          gboolean pc = !stages[i].is_pre && row->n_slots <= 1
+                        && primary_care_matches (ctx);
+          set_result (result, CM_DIP_GROUPED, row->group_id, row->stage_name, pc);
+          return;
+        }
+    }
+
+  /* §7.3 */
+  if (ctx->d0_cat < 0 || !comprehensive)
+    {
+      set_result (result, CM_DIP_UNGROUPED, "", "", FALSE);
+      return;
+    }
+  /* §7.2: S if some code of E is an OR code, P if E is non-empty, else M */
+  info = (const PxInfo *) s->px_info->data;
+  k = ctx->n_e > 0 ? 1 : 2;
+  for (guint i = 0; i < ctx->n_e; i++)
+    if (ctx->e_id[i] != CM_STRTAB_NONE && info[ctx->e_id[i]].is_or)
+      {
+        k = 0;
+        break;
+      }
+  set_result (result, CM_DIP_COMPREHENSIVE,
+              s->zh_ids + (ctx->d0_cat * 3 + k) * ZH_ID_SIZE, "comprehensive",
+              FALSE);
+}

@@ -15,6 +15,7 @@ extern "C" {
 #include "cm-episode-reader.h"
 #include "cm-pipeline.h"
 #include "cm-tables.h"
+#include "cm-timeline.h"
 
 #ifdef __cplusplus
 }

@@ -934,6 +934,8 @@ static const ReaderCase episode_reader_streams_rows[] = {
   { "empty line 1", "\n" HDR "\n" GOOD, 0, CM_INPUT_EPISODES,
     "1:header 2:hospital_level ok:E1 EOF" },
   { "empty input", "", 0, CM_INPUT_EPISODES, "EOF" },
+  { "only a BOM: line 1 is empty", "\xef\xbb\xbf", 0, CM_INPUT_EPISODES,
+    "1:header EOF" },
   { "header only", HDR, 0, CM_INPUT_EPISODES, "EOF" },
   { "header and an empty line", HDR "\n\n", 0, CM_INPUT_EPISODES, "EOF" },
   { "CR CR LF leaves a CR in the line", HDR "\n" GOOD "\r\r\n" GOOD_ID ("E2"),

@@ -221,15 +221,30 @@ check_bytes (const char *line, gsize len, guint64 line_no, CmReject *reject)
           i++;
           continue;
         }
+      /* lead byte: sequence length, its payload bits, the smallest code
+       * point that needs this length (anything below is overlong) */
       if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F, min = 0x80;
+        {
+          n = 2;
+          cp = c & 0x1F;
+          min = 0x80;
+        }
       else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F, min = 0x800;
+        {
+          n = 3;
+          cp = c & 0x0F;
+          min = 0x800;
+        }
       else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07, min = 0x10000;
+        {
+          n = 4;
+          cp = c & 0x07;
+          min = 0x10000;
+        }
       else
-        n = 0, cp = 0, min = 0;
-      if (n == 0 || len - i < n)
+        return reject_set (reject, line_no, KEY_ENCODING,
+                           "invalid UTF-8 at byte %" G_GSIZE_FORMAT, i + 1);
+      if (len - i < n)
         return reject_set (reject, line_no, KEY_ENCODING,
                            "invalid UTF-8 at byte %" G_GSIZE_FORMAT, i + 1);
       for (gsize k = 1; k < n; k++)

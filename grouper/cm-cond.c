@@ -425,14 +425,34 @@ compare (gint64 a, guint8 cmp, gint64 b)
     }
 }
 
-static gboolean
-any_in (const CmDrgScheme *s, const guint32 *codes, guint from, guint n,
-        guint32 list)
+void
+cm_eval_fill_bits (CmEval *ev, gboolean dx)
 {
-  for (guint i = from; i < n; i++)
-    if (cm_code_in_list (s, codes[i], list))
-      return TRUE;
-  return FALSE;
+  const CmDrgScheme *s = ev->scheme;
+  guint words = cm_bits_words (s);
+  int first = dx ? CM_BITS_PDX : CM_BITS_PPX;
+  guint64 *b0 = ev->bits[first];      /* principal */
+  guint64 *b1 = ev->bits[first + 1];  /* secondaries */
+  guint64 *ball = ev->bits[first + 2];
+  const guint32 *codes = dx ? ev->dx : ev->px;
+  guint n = dx ? ev->n_dx : ev->n_px;
+
+  memset (b0, 0, words * sizeof (guint64));
+  memset (b1, 0, words * sizeof (guint64));
+  for (guint i = 0; i < n; i++)
+    {
+      const CmCodeInfo *ci;
+      const guint32 *m;
+      guint64 *b = i == 0 ? b0 : b1;
+      if (codes[i] == CM_NO_ID)
+        continue;
+      ci = &s->info[codes[i]];
+      m = s->list_members + ci->lists_off;
+      for (guint k = 0; k < ci->n_lists; k++)
+        b[m[k] >> 6] |= G_GUINT64_CONSTANT (1) << (m[k] & 63);
+    }
+  for (guint w = 0; w < words; w++)
+    ball[w] = b0[w] | b1[w];
 }
 
 /* The complication rule (FORMAT.md §4.2). */
@@ -538,17 +558,17 @@ cm_cond_eval (CmEval *ev, guint32 idx)
         return 1;
       return field_of (ev->ep, n->field)->text != NULL;
     case CM_COND_PDX_IN:
-      return ev->n_dx > 0 && cm_code_in_list (s, ev->dx[0], n->arg);
+      return cm_bit_test (ev->bits[CM_BITS_PDX], n->arg);
     case CM_COND_SDX_ANY_IN:
-      return any_in (s, ev->dx, 1, ev->n_dx, n->arg);
+      return cm_bit_test (ev->bits[CM_BITS_SDX], n->arg);
     case CM_COND_DX_ANY_IN:
-      return any_in (s, ev->dx, 0, ev->n_dx, n->arg);
+      return cm_bit_test (ev->bits[CM_BITS_DX], n->arg);
     case CM_COND_PPX_IN:
-      return ev->n_px > 0 && cm_code_in_list (s, ev->px[0], n->arg);
+      return cm_bit_test (ev->bits[CM_BITS_PPX], n->arg);
     case CM_COND_PX_ANY_IN:
-      return any_in (s, ev->px, 0, ev->n_px, n->arg);
+      return cm_bit_test (ev->bits[CM_BITS_PX], n->arg);
     case CM_COND_SPX_ANY_IN:
-      return any_in (s, ev->px, 1, ev->n_px, n->arg);
+      return cm_bit_test (ev->bits[CM_BITS_SPX], n->arg);
     case CM_COND_SEX_IN:
       return text_in (ev, CM_FIELD_SEX, n->arg);
     case CM_COND_DEPT_IN:

@@ -16,20 +16,25 @@
  *   - rows are sorted by (stage_rank, seq) and cut into stages; each stage
  *     other than `pre` gets a DxIndex from the 3-character ICD-10 category
  *     of the principal diagnosis ([A-Z][0-9]{2}, 2,600 slots) to the rows
- *     whose diagnosis condition can match it (§10). Rows that can match any
- *     category (`*`, prefixes shorter than three characters, diagnosis in
- *     any position) sit on a wildcard list; rows with a range or a prefix
- *     whose first three characters are not a category also sit on an "odd"
- *     list, scanned only for principal diagnoses that are not a category,
- *     so the index gives exactly §3.1's answer on every input, well-formed
- *     or not.
+ *     whose diagnosis condition can match it (§10), kept in three lists by
+ *     what the principal procedure PP must be: conservative rows (PP none),
+ *     strict rows (PP one of the row's principal codes: the list is sorted
+ *     by code, so one binary search finds PP's run) and any-position rows
+ *     (never pruned). Rows that can match any category (`*`, prefixes
+ *     shorter than three characters, diagnosis in any position) sit on a
+ *     wildcard list; rows with a range or a prefix whose first three
+ *     characters are not a category also sit on an "odd" list, scanned
+ *     only for principal diagnoses that are not a category. Every pruning
+ *     is one the row's own test would make, so the index never changes a
+ *     result, well-formed input or not.
  *
  * Grouping an episode looks each procedure code up once, builds E, PP and
  * O (§5.2) and marks set(E) / set(O) in per-context stamp arrays (a
  * generation counter instead of clearing), then walks the stages: `pre`
- * first-match in seq order, every other stage the best candidate by
- * (-specificity, tier, -matched, seq) among the index entry of D[0]'s
- * category plus the wildcard list. Nothing is allocated per episode. */
+ * first-match in seq order (only its slot-less rows when no code of E is
+ * named by a pre slot), every other stage the best candidate by
+ * (-specificity, tier, -matched, seq) among the index lists. Nothing is
+ * allocated per episode. */
 #include "config.h"
 
 #include "cm-dip.h"
@@ -94,6 +99,7 @@ typedef struct {
   guint8 cls;          /* PxClass */
   guint8 is_or;        /* on or_procedures.tsv */
   guint8 listed;       /* seen in excluded_px.tsv (duplicate check) */
+  guint8 in_pre_slot;  /* named in a slot of a `pre` row */
   DxCond cond;         /* PX_CONDITIONAL: principal_allowed_if_dx */
 } PxInfo;
 
@@ -112,7 +118,6 @@ typedef struct {
   const char *group_id;   /* in the scheme's chunk */
   const char *stage_name; /* in the scheme's chunk */
   guint32 seq;
-  guint32 line;           /* groups.tsv line, for messages */
   gint64 stage_rank;
   DxCond dx;              /* dx_code */
   DxCond secondary;       /* secondary_dx; n == 0: none */
@@ -128,14 +133,22 @@ typedef struct {
   DxCond resist_other;    /* union of the "any other dx is X" clauses */
 } Row;
 
-/* Candidate lists for a principal diagnosis (§10). All lists hold item
- * numbers in increasing order (= seq order for stage rows). */
+/* Items (rows or patterns) per category: off[cat] .. off[cat + 1] index
+ * items[] (and codes[], when kept), sorted by (code, item). */
 typedef struct {
-  guint32 *cat_off;    /* N_CATS + 1 offsets into cat_items */
-  guint32 *cat_items;
-  guint32 *wild;       /* rows that can match any code */
+  guint32 *off;        /* N_CATS + 1 offsets */
+  guint32 *items;
+  guint32 *codes;      /* the principal code of each entry, or NULL */
+} CatLists;
+
+/* Candidate lists for an episode (§10, see index_build). */
+typedef struct {
+  CatLists cons;       /* conservative items, per category */
+  CatLists any;        /* any-position procedure items, per category */
+  CatLists strict;     /* strict items, per category and principal code */
+  guint32 *wild;       /* items that can match any diagnosis */
   guint32 n_wild;
-  guint32 *odd;        /* rows with a range or a non-category 3-char key */
+  guint32 *odd;        /* items with a range or a non-category 3-char key */
   guint32 n_odd;
 } DxIndex;
 
@@ -146,6 +159,8 @@ typedef struct {
   guint32 first_row;
   guint32 n_rows;
   DxIndex index;       /* not built for `pre` (scanned in seq order) */
+  guint32 *slotless;   /* `pre`: the rows without slots, in seq order */
+  guint32 n_slotless;
 } Stage;
 
 /* A primary_care.tsv pattern (§9). */
@@ -186,10 +201,11 @@ struct _CmDipContext {
 
   /* the current episode */
   const char *d[CM_MAX_CODES];
+  gsize d_len[CM_MAX_CODES];    /* strlen of each D[i] */
   guint n_d;
   int d0_cat;              /* category number of D[0], -1 when none */
-  gsize d0_key_len;        /* bytes of D[0]'s first three characters, 0 if < 3 */
   guint8 d0_flags;         /* DX_* of D[0] */
+  gboolean pre_codes;      /* some code of E is named in a `pre` slot */
   guint32 e_id[CM_MAX_CODES];   /* px id of each element of E (NONE: unknown) */
   guint8 e_cls[CM_MAX_CODES];   /* PX_NORMAL or PX_NOT_PRINCIPAL */
   guint n_e;
@@ -259,10 +275,26 @@ cmp_key (const char *a, gsize len, const char *b)
   return len > 3 ? 1 : len < 3 ? -1 : 0;
 }
 
-/* §3.1 / §3.2: the specificity of condition @c for @code, or -1 when it
- * does not match. @key_len is first3_len (@code). */
+/* Plain string prefix (§3.1). Compared from the end: candidates from the
+ * category index share their first three characters. */
+static inline gboolean
+has_prefix (const char *code, gsize code_len, const char *prefix, gsize len)
+{
+  if (len > code_len)
+    return FALSE;
+  while (len > 0)
+    {
+      len--;
+      if (code[len] != prefix[len])
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* §3.1 / §3.2: the specificity of condition @c for @code (@code_len
+ * bytes), or -1 when it does not match. */
 static inline int
-cond_spec (const DxAlt *alts, DxCond c, const char *code, gsize key_len)
+cond_spec (const DxAlt *alts, DxCond c, const char *code, gsize code_len)
 {
   int best = -1;
 
@@ -277,13 +309,17 @@ cond_spec (const DxAlt *alts, DxCond c, const char *code, gsize key_len)
           spec = 0;
           break;
         case ALT_RANGE:
-          if (key_len == 0 || cmp_key (code, key_len, a->lo) < 0
-              || cmp_key (code, key_len, a->hi) > 0)
-            continue;
-          spec = 3;
+          {
+            gsize key_len = first3_len (code);
+
+            if (key_len == 0 || cmp_key (code, key_len, a->lo) < 0
+                || cmp_key (code, key_len, a->hi) > 0)
+              continue;
+            spec = 3;
+          }
           break;
         default:
-          if (strncmp (code, a->text, a->len) != 0)
+          if (!has_prefix (code, code_len, a->text, a->len))
             continue;
           spec = (int) a->spec;
           break;
@@ -292,12 +328,6 @@ cond_spec (const DxAlt *alts, DxCond c, const char *code, gsize key_len)
         best = spec;
     }
   return best;
-}
-
-static inline gboolean
-cond_matches (const DxAlt *alts, DxCond c, const char *code)
-{
-  return cond_spec (alts, c, code, first3_len (code)) >= 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -555,9 +585,83 @@ parse_resist_method (CmDipScheme *s, Row *row, const char *clauses,
   return TRUE;
 }
 
-/* §6.5: the closed list of extra_condition items. Returns the error code
- * through *code (FORMAT for an unknown item, CONDITION for a clause whose
- * diagnosis condition does not compile). */
+static gboolean
+unknown_item (const char *item, char **problem)
+{
+  *problem = g_strdup_printf ("unknown or repeated item '%s'", item);
+  return FALSE;
+}
+
+/* One §6.5 item (trimmed, non-empty). */
+static gboolean
+parse_extra_item (CmDipScheme *s, Row *row, const char *item,
+                  gboolean *have_method, int *code, char **problem)
+{
+  gsize len = strlen (item);
+  gboolean known = FALSE;
+
+  if (g_str_has_prefix (item, "age_days<"))
+    {
+      if (row->age_lt >= 0 || !parse_uint (item + 9, item + len, &row->age_lt))
+        return unknown_item (item, problem);
+      return TRUE;
+    }
+  if (g_str_has_prefix (item, "birth_weight_g="))
+    {
+      const char *dash = strchr (item + 15, '-');
+
+      if (row->weight_lo >= 0 || dash == NULL
+          || !parse_uint (item + 15, dash, &row->weight_lo)
+          || !parse_uint (dash + 1, item + len, &row->weight_hi))
+        return unknown_item (item, problem);
+      return TRUE;
+    }
+  if (strcmp (item, "drug_resistant=Y") == 0
+      || strcmp (item, "drug_resistant=N") == 0)
+    {
+      if (row->resist_want != RESIST_NONE)
+        return unknown_item (item, problem);
+      row->resist_want = item[15] == 'Y' ? RESIST_Y : RESIST_N;
+      return TRUE;
+    }
+  if (g_str_has_prefix (item, "resistant if "))
+    {
+      if (*have_method)
+        return unknown_item (item, problem);
+      *have_method = TRUE;
+      if (!parse_resist_method (s, row, item + 13, problem))
+        {
+          *code = g_str_has_prefix (*problem, "unknown")
+                    ? CM_SCHEME_ERROR_FORMAT : CM_SCHEME_ERROR_CONDITION;
+          return FALSE;
+        }
+      return TRUE;
+    }
+  /* informational: already expressed by dx_code / secondary_dx */
+  if (strcmp (item, "burn_degree=II") == 0
+      || strcmp (item, "burn_degree=III") == 0
+      || strcmp (item, "burn_area=<10%") == 0
+      || strcmp (item, "burn_area=10-29%") == 0
+      || strcmp (item, "burn_area=30-49%") == 0
+      || strcmp (item, "burn_area=>=50%") == 0)
+    return TRUE;
+  if (strstr (item, "不限定为主要诊断") != NULL)
+    {
+      row->dx_any_position = TRUE;
+      known = TRUE;
+    }
+  if (strstr (item, "不限定为主要手术操作") != NULL
+      || strstr (item, "procedures may sit in any position") != NULL)
+    {
+      row->px_any_position = TRUE;
+      known = TRUE;
+    }
+  return known || unknown_item (item, problem);
+}
+
+/* §6.5: the closed list of extra_condition items, split at ';' and
+ * trimmed. Sets *code to FORMAT for an item outside the list, CONDITION
+ * for a clause whose diagnosis condition does not compile. */
 static gboolean
 parse_extra (CmDipScheme *s, Row *row, const char *text, int *code,
              char **problem)
@@ -570,73 +674,11 @@ parse_extra (CmDipScheme *s, Row *row, const char *text, int *code,
   row->weight_lo = row->weight_hi = -1;
   for (guint i = 0; items[i] != NULL; i++)
     {
-      char *item = g_strstrip (items[i]);
-      gsize len = strlen (item);
-      gboolean known = FALSE;
+      const char *item = g_strstrip (items[i]);
 
-      if (len == 0)
-        continue;
-      if (g_str_has_prefix (item, "age_days<"))
-        {
-          if (row->age_lt >= 0
-              || !parse_uint (item + 9, item + len, &row->age_lt))
-            goto bad;
-          continue;
-        }
-      if (g_str_has_prefix (item, "birth_weight_g="))
-        {
-          const char *dash = strchr (item + 15, '-');
-
-          if (row->weight_lo >= 0 || dash == NULL
-              || !parse_uint (item + 15, dash, &row->weight_lo)
-              || !parse_uint (dash + 1, item + len, &row->weight_hi))
-            goto bad;
-          continue;
-        }
-      if (strcmp (item, "drug_resistant=Y") == 0
-          || strcmp (item, "drug_resistant=N") == 0)
-        {
-          if (row->resist_want != RESIST_NONE)
-            goto bad;
-          row->resist_want = item[15] == 'Y' ? RESIST_Y : RESIST_N;
-          continue;
-        }
-      if (g_str_has_prefix (item, "resistant if "))
-        {
-          if (have_method)
-            goto bad;
-          have_method = TRUE;
-          if (!parse_resist_method (s, row, item + 13, problem))
-            {
-              *code = g_str_has_prefix (*problem, "unknown")
-                        ? CM_SCHEME_ERROR_FORMAT : CM_SCHEME_ERROR_CONDITION;
-              return FALSE;
-            }
-          continue;
-        }
-      if (strcmp (item, "burn_degree=II") == 0
-          || strcmp (item, "burn_degree=III") == 0
-          || strcmp (item, "burn_area=<10%") == 0
-          || strcmp (item, "burn_area=10-29%") == 0
-          || strcmp (item, "burn_area=30-49%") == 0
-          || strcmp (item, "burn_area=>=50%") == 0)
-        continue;  /* informational: expressed by dx_code / secondary_dx */
-      if (strstr (item, "不限定为主要诊断") != NULL)
-        {
-          row->dx_any_position = TRUE;
-          known = TRUE;
-        }
-      if (strstr (item, "不限定为主要手术操作") != NULL
-          || strstr (item, "procedures may sit in any position") != NULL)
-        {
-          row->px_any_position = TRUE;
-          known = TRUE;
-        }
-      if (known)
-        continue;
-    bad:
-      *problem = g_strdup_printf ("unknown or repeated item '%s'", item);
-      return FALSE;
+      if (*item != '\0'
+          && !parse_extra_item (s, row, item, &have_method, code, problem))
+        return FALSE;
     }
   if (row->resist_want != RESIST_NONE && !have_method)
     {
@@ -842,7 +884,6 @@ load_group_row (CmDipScheme *s, CmTsv *tsv, const guint *idx, Row *row,
   gpointer prev;
 
   memset (row, 0, sizeof *row);
-  row->line = tsv->line_no;
   if (!valid_group_id (tsv->cells[idx[G_GROUP_ID]]))
     {
       cm_tsv_error (tsv, idx[G_GROUP_ID], error,
@@ -1068,34 +1109,97 @@ load_primary_care (CmDipScheme *s, const char *dir, GError **error)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Loading: the category index (§10)                                      */
+/* Loading: the candidate index (§10)                                     */
+
+/* Which principal procedure gives an indexed item a chance: pruning by it
+ * is exact, since the item's own test (§6.3, §9) would fail otherwise. */
+typedef enum {
+  IX_CONSERVATIVE,  /* no slots (outside pre): only when PP is none */
+  IX_STRICT,        /* strict principal slot: only when PP is one of its
+                     * single-code alternatives */
+  IX_ANY,           /* any-position procedures: never pruned */
+} IxKind;
+
+typedef struct {
+  DxCond dx;
+  gboolean dx_any_position;
+  IxKind kind;
+  const guint32 *codes;  /* IX_STRICT: the possible PP codes */
+  guint32 n_codes;
+} IxItem;
 
 typedef struct {
   guint32 cat;
+  guint32 code;     /* IX_STRICT only */
   guint32 item;
-} CatPair;
+} IxEntry;
 
-/* Builds @ix over @n conditions (item i has condition conds[i] and, when
- * any_pos[i], may match in any diagnosis position). */
+static gint
+entry_cmp (gconstpointer a, gconstpointer b)
+{
+  const IxEntry *x = a, *y = b;
+
+  if (x->cat != y->cat)
+    return x->cat < y->cat ? -1 : 1;
+  if (x->code != y->code)
+    return x->code < y->code ? -1 : 1;
+  return x->item < y->item ? -1 : x->item > y->item ? 1 : 0;
+}
+
+/* Sorts @entries by (category, code, item), drops repeats and builds the
+ * per-category offsets. */
 static void
-index_build (DxIndex *ix, const CmDipScheme *s, const DxCond *conds,
-             const gboolean *any_pos, guint32 n)
+cat_lists_build (CatLists *cl, GArray *entries, gboolean with_codes)
+{
+  guint32 n = 0;
+
+  g_array_sort (entries, entry_cmp);
+  cl->off = g_new0 (guint32, N_CATS + 1);
+  cl->items = g_new (guint32, MAX (entries->len, 1));
+  cl->codes = with_codes ? g_new (guint32, MAX (entries->len, 1)) : NULL;
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const IxEntry *e = &g_array_index (entries, IxEntry, i);
+
+      if (i > 0 && entry_cmp (e, e - 1) == 0)
+        continue;
+      cl->off[e->cat + 1]++;
+      cl->items[n] = e->item;
+      if (with_codes)
+        cl->codes[n] = e->code;
+      n++;
+    }
+  for (int cat = 0; cat < N_CATS; cat++)
+    cl->off[cat + 1] += cl->off[cat];
+}
+
+static void
+cat_lists_clear (CatLists *cl)
+{
+  g_clear_pointer (&cl->off, g_free);
+  g_clear_pointer (&cl->items, g_free);
+  g_clear_pointer (&cl->codes, g_free);
+}
+
+/* Builds @ix over @n items (item numbers are positions in @items). */
+static void
+index_build (DxIndex *ix, const CmDipScheme *s, const IxItem *items, guint32 n)
 {
   const DxAlt *alts = (const DxAlt *) s->dx_alts->data;
-  g_autoptr (GArray) pairs = g_array_new (FALSE, FALSE, sizeof (CatPair));
+  g_autoptr (GArray) cons = g_array_new (FALSE, FALSE, sizeof (IxEntry));
+  g_autoptr (GArray) any = g_array_new (FALSE, FALSE, sizeof (IxEntry));
+  g_autoptr (GArray) strict = g_array_new (FALSE, FALSE, sizeof (IxEntry));
   g_autoptr (GArray) wild = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr (GArray) odd = g_array_new (FALSE, FALSE, sizeof (guint32));
-  g_autofree guint32 *last = g_new (guint32, N_CATS);
 
-  memset (last, 0xff, N_CATS * sizeof (guint32));
   for (guint32 i = 0; i < n; i++)
     {
-      DxCond c = conds[i];
-      gboolean is_wild = any_pos[i], is_odd = FALSE;
+      const IxItem *it = &items[i];
+      gboolean is_wild = it->dx_any_position, is_odd = FALSE;
 
-      for (guint32 k = 0; k < c.n && !is_wild; k++)
+      for (guint32 k = 0; k < it->dx.n && !is_wild; k++)
         {
-          const DxAlt *a = &alts[c.first + k];
+          const DxAlt *a = &alts[it->dx.first + k];
           if (a->kind == ALT_STAR || (a->kind == ALT_PREFIX && a->spec < 3))
             is_wild = TRUE;
         }
@@ -1104,9 +1208,9 @@ index_build (DxIndex *ix, const CmDipScheme *s, const DxCond *conds,
           g_array_append_val (wild, i);
           continue;
         }
-      for (guint32 k = 0; k < c.n; k++)
+      for (guint32 k = 0; k < it->dx.n; k++)
         {
-          const DxAlt *a = &alts[c.first + k];
+          const DxAlt *a = &alts[it->dx.first + k];
           int lo, hi;
 
           if (a->kind == ALT_RANGE)
@@ -1123,30 +1227,27 @@ index_build (DxIndex *ix, const CmDipScheme *s, const DxCond *conds,
               continue;
             }
           for (int cat = lo; cat <= hi; cat++)
-            if (last[cat] != i)
-              {
-                CatPair p = { (guint32) cat, i };
-                last[cat] = i;
-                g_array_append_val (pairs, p);
-              }
+            {
+              IxEntry e = { (guint32) cat, 0, i };
+
+              if (it->kind == IX_CONSERVATIVE)
+                g_array_append_val (cons, e);
+              else if (it->kind == IX_ANY)
+                g_array_append_val (any, e);
+              else
+                for (guint32 c = 0; c < it->n_codes; c++)
+                  {
+                    e.code = it->codes[c];
+                    g_array_append_val (strict, e);
+                  }
+            }
         }
       if (is_odd)
         g_array_append_val (odd, i);
     }
-
-  /* counting sort by category, stable: items stay in increasing order */
-  ix->cat_off = g_new0 (guint32, N_CATS + 1);
-  ix->cat_items = g_new (guint32, MAX (pairs->len, 1));
-  for (guint i = 0; i < pairs->len; i++)
-    ix->cat_off[g_array_index (pairs, CatPair, i).cat + 1]++;
-  for (int cat = 0; cat < N_CATS; cat++)
-    ix->cat_off[cat + 1] += ix->cat_off[cat];
-  memcpy (last, ix->cat_off, N_CATS * sizeof (guint32));
-  for (guint i = 0; i < pairs->len; i++)
-    {
-      CatPair p = g_array_index (pairs, CatPair, i);
-      ix->cat_items[last[p.cat]++] = p.item;
-    }
+  cat_lists_build (&ix->cons, cons, FALSE);
+  cat_lists_build (&ix->any, any, FALSE);
+  cat_lists_build (&ix->strict, strict, TRUE);
   ix->n_wild = wild->len;
   ix->wild = (guint32 *) g_array_free (g_steal_pointer (&wild), FALSE);
   ix->n_odd = odd->len;
@@ -1156,33 +1257,121 @@ index_build (DxIndex *ix, const CmDipScheme *s, const DxCond *conds,
 static void
 index_clear (DxIndex *ix)
 {
-  g_clear_pointer (&ix->cat_off, g_free);
-  g_clear_pointer (&ix->cat_items, g_free);
+  cat_lists_clear (&ix->cons);
+  cat_lists_clear (&ix->any);
+  cat_lists_clear (&ix->strict);
   g_clear_pointer (&ix->wild, g_free);
   g_clear_pointer (&ix->odd, g_free);
 }
 
-/* The candidates of @ix for a principal diagnosis of category @cat (-1:
- * not a category): up to two lists. */
+/* The candidate lists of @ix for the current episode: at most three.
+ * Every item that can possibly match is on one of them. */
 static inline guint
-index_lookup (const DxIndex *ix, int cat, const guint32 **lists, guint32 *ns)
+index_lookup (const DxIndex *ix, const CmDipContext *ctx,
+              const guint32 **lists, guint32 *ns)
 {
+  int cat = ctx->d0_cat;
   guint k = 0;
 
   if (cat >= 0)
     {
-      lists[k] = ix->cat_items + ix->cat_off[cat];
-      ns[k] = ix->cat_off[cat + 1] - ix->cat_off[cat];
+      if (!ctx->has_pp)
+        {
+          lists[k] = ix->cons.items + ix->cons.off[cat];
+          ns[k++] = ix->cons.off[cat + 1] - ix->cons.off[cat];
+        }
+      else if (ctx->pp_id != CM_STRTAB_NONE)
+        {
+          /* the run of PP's code in the category's sorted codes */
+          guint32 lo = ix->strict.off[cat], hi = ix->strict.off[cat + 1], end;
+
+          while (lo < hi)
+            {
+              guint32 mid = lo + (hi - lo) / 2;
+              if (ix->strict.codes[mid] < ctx->pp_id)
+                lo = mid + 1;
+              else
+                hi = mid;
+            }
+          end = lo;
+          while (end < ix->strict.off[cat + 1]
+                 && ix->strict.codes[end] == ctx->pp_id)
+            end++;
+          lists[k] = ix->strict.items + lo;
+          ns[k++] = end - lo;
+        }
+      lists[k] = ix->any.items + ix->any.off[cat];
+      ns[k++] = ix->any.off[cat + 1] - ix->any.off[cat];
     }
   else
     {
       lists[k] = ix->odd;
-      ns[k] = ix->n_odd;
+      ns[k++] = ix->n_odd;
     }
-  k++;
   lists[k] = ix->wild;
-  ns[k] = ix->n_wild;
-  return k + 1;
+  ns[k++] = ix->n_wild;
+  return k;
+}
+
+/* Flags every code named in a slot of the `pre` rows (a pre-filter for
+ * the first-match scan, see group_stage). */
+static void
+mark_pre_codes (CmDipScheme *s, const Row *rows, guint32 n)
+{
+  const PxSlot *slots = (const PxSlot *) s->px_slots->data;
+  const PxAlt *alts = (const PxAlt *) s->px_alts->data;
+  const guint32 *codes = (const guint32 *) s->alt_codes->data;
+  PxInfo *info = (PxInfo *) s->px_info->data;
+
+  for (guint32 r = 0; r < n; r++)
+    for (guint32 k = 0; k < rows[r].n_slots; k++)
+      {
+        const PxSlot *slot = &slots[rows[r].first_slot + k];
+
+        for (guint32 a = 0; a < slot->n_alts; a++)
+          for (guint32 c = 0; c < alts[slot->first_alt + a].n_codes; c++)
+            info[codes[alts[slot->first_alt + a].first_code + c]].in_pre_slot = TRUE;
+      }
+}
+
+/* Indexes the rows of a stage other than `pre`. */
+static void
+index_stage (CmDipScheme *s, Stage *st)
+{
+  const Row *rows = (const Row *) s->rows->data + st->first_row;
+  const PxSlot *slots = (const PxSlot *) s->px_slots->data;
+  const PxAlt *alts = (const PxAlt *) s->px_alts->data;
+  const guint32 *codes = (const guint32 *) s->alt_codes->data;
+  g_autofree IxItem *items = g_new0 (IxItem, MAX (st->n_rows, 1));
+  g_autoptr (GArray) pp = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree guint32 *first = g_new0 (guint32, MAX (st->n_rows, 1));
+
+  for (guint32 r = 0; r < st->n_rows; r++)
+    {
+      const Row *row = &rows[r];
+
+      items[r].dx = row->dx;
+      items[r].dx_any_position = row->dx_any_position;
+      first[r] = pp->len;
+      if (row->n_slots == 0)
+        items[r].kind = IX_CONSERVATIVE;
+      else if (row->px_any_position)
+        items[r].kind = IX_ANY;
+      else
+        {
+          /* strict: PP must be the whole of an alternative of slot 1 */
+          const PxSlot *slot = &slots[row->first_slot];
+
+          items[r].kind = IX_STRICT;
+          for (guint32 a = 0; a < slot->n_alts; a++)
+            if (alts[slot->first_alt + a].n_codes == 1)
+              g_array_append_val (pp, codes[alts[slot->first_alt + a].first_code]);
+          items[r].n_codes = pp->len - first[r];
+        }
+    }
+  for (guint32 r = 0; r < st->n_rows; r++)
+    items[r].codes = (const guint32 *) pp->data + first[r];
+  index_build (&st->index, s, items, st->n_rows);
 }
 
 /* Cuts the sorted rows into stages and indexes every stage but `pre`. */
@@ -1195,8 +1384,6 @@ build_stages (CmDipScheme *s)
   while (i < s->rows->len)
     {
       Stage st = { 0 };
-      g_autofree DxCond *conds = NULL;
-      g_autofree gboolean *any = NULL;
 
       st.name = rows[i].stage_name;
       st.rank = rows[i].stage_rank;
@@ -1205,17 +1392,16 @@ build_stages (CmDipScheme *s)
       while (i < s->rows->len && rows[i].stage_rank == st.rank)
         i++;
       st.n_rows = i - st.first_row;
-      if (!st.is_pre)
+      if (st.is_pre)
         {
-          conds = g_new (DxCond, st.n_rows);
-          any = g_new (gboolean, st.n_rows);
+          mark_pre_codes (s, &rows[st.first_row], st.n_rows);
+          st.slotless = g_new (guint32, MAX (st.n_rows, 1));
           for (guint32 k = 0; k < st.n_rows; k++)
-            {
-              conds[k] = rows[st.first_row + k].dx;
-              any[k] = rows[st.first_row + k].dx_any_position;
-            }
-          index_build (&st.index, s, conds, any, st.n_rows);
+            if (rows[st.first_row + k].n_slots == 0)
+              st.slotless[st.n_slotless++] = k;
         }
+      else
+        index_stage (s, &st);
       g_array_append_val (s->stages, st);
     }
 }
@@ -1224,12 +1410,18 @@ static void
 build_primary_care_index (CmDipScheme *s)
 {
   guint32 n = s->pc_rows->len;
-  g_autofree DxCond *conds = g_new (DxCond, MAX (n, 1));
-  g_autofree gboolean *any = g_new0 (gboolean, MAX (n, 1));
+  const PcRow *pcs = (const PcRow *) s->pc_rows->data;
+  const guint32 *codes = (const guint32 *) s->alt_codes->data;
+  g_autofree IxItem *items = g_new0 (IxItem, MAX (n, 1));
 
   for (guint32 i = 0; i < n; i++)
-    conds[i] = g_array_index (s->pc_rows, PcRow, i).dx;
-  index_build (&s->pc_index, s, conds, any, n);
+    {
+      items[i].dx = pcs[i].dx;
+      items[i].kind = pcs[i].n_codes == 0 ? IX_CONSERVATIVE : IX_STRICT;
+      items[i].codes = codes + pcs[i].first_code;
+      items[i].n_codes = pcs[i].n_codes;
+    }
+  index_build (&s->pc_index, s, items, n);
 }
 
 /* §7.2: every "ZH-<category>-<S|P|M>" id, built once so results can
@@ -1299,7 +1491,10 @@ scheme_free (CmDipScheme *s)
 {
   if (s->stages != NULL)
     for (guint i = 0; i < s->stages->len; i++)
-      index_clear (&g_array_index (s->stages, Stage, i).index);
+      {
+        index_clear (&g_array_index (s->stages, Stage, i).index);
+        g_free (g_array_index (s->stages, Stage, i).slotless);
+      }
   index_clear (&s->pc_index);
   g_clear_pointer (&s->id, g_free);
   g_clear_pointer (&s->strings, g_string_chunk_free);
@@ -1507,7 +1702,7 @@ prepare_procedures (CmDipContext *ctx, const CmEpisode *ep)
         {
           cls = info[id].cls;
           if (cls == PX_CONDITIONAL)
-            cls = cond_spec (alts, info[id].cond, ctx->d[0], ctx->d0_key_len) >= 0
+            cls = cond_spec (alts, info[id].cond, ctx->d[0], ctx->d_len[0]) >= 0
                     ? PX_NORMAL : PX_IGNORED;
         }
       if (cls == PX_IGNORED)
@@ -1520,12 +1715,14 @@ prepare_procedures (CmDipContext *ctx, const CmEpisode *ep)
     }
   ctx->has_pp = pp >= 0;
   ctx->pp_id = pp >= 0 ? ctx->e_id[pp] : CM_STRTAB_NONE;
+  ctx->pre_codes = FALSE;
   for (guint i = 0; i < ctx->n_e; i++)
     {
       guint32 id = ctx->e_id[i];
 
       if (id == CM_STRTAB_NONE)
         continue;  /* a code no table names can satisfy no slot */
+      ctx->pre_codes |= info[id].in_pre_slot;
       ctx->stamp_e[id] = ctx->gen;
       if ((int) i != pp)
         ctx->stamp_o[id] = ctx->gen;  /* O: E without PP's position */
@@ -1648,13 +1845,11 @@ row_dx_spec (const CmDipContext *ctx, const Row *row, const DxAlt *alts)
   int best;
 
   if (!row->dx_any_position)
-    return cond_spec (alts, row->dx, ctx->d[0], ctx->d0_key_len);
+    return cond_spec (alts, row->dx, ctx->d[0], ctx->d_len[0]);
   best = -1;
   for (guint i = 0; i < ctx->n_d; i++)
     {
-      int spec = i == 0 ? cond_spec (alts, row->dx, ctx->d[0], ctx->d0_key_len)
-                        : cond_spec (alts, row->dx, ctx->d[i],
-                                     first3_len (ctx->d[i]));
+      int spec = cond_spec (alts, row->dx, ctx->d[i], ctx->d_len[i]);
       best = MAX (best, spec);
     }
   return best;
@@ -1665,25 +1860,32 @@ static inline gboolean
 other_dx_matches (const CmDipContext *ctx, DxCond c, const DxAlt *alts)
 {
   for (guint i = 1; i < ctx->n_d; i++)
-    if (cond_matches (alts, c, ctx->d[i]))
+    if (cond_spec (alts, c, ctx->d[i], ctx->d_len[i]) >= 0)
       return TRUE;
   return FALSE;
 }
 
-/* §6.2 (2)–(5). */
-static gboolean
-row_other_conditions (const CmDipContext *ctx, const CmEpisode *ep,
-                      const Row *row, const DxAlt *alts)
+/* §6.2 (3)–(4): the scalar conditions, cheap enough to test first. */
+static inline gboolean
+row_scalar_conditions (const CmEpisode *ep, const Row *row)
 {
   gint64 v;
 
-  if (row->secondary.n > 0 && !other_dx_matches (ctx, row->secondary, alts))
-    return FALSE;
   if (row->age_lt >= 0 && !(field_int (&ep->age_days, &v) && v < row->age_lt))
     return FALSE;
   if (row->weight_lo >= 0
       && !(field_int (&ep->weight_g, &v) && v >= row->weight_lo
            && v <= row->weight_hi))
+    return FALSE;
+  return TRUE;
+}
+
+/* §6.2 (2) and (5). */
+static gboolean
+row_other_conditions (const CmDipContext *ctx, const Row *row,
+                      const DxAlt *alts)
+{
+  if (row->secondary.n > 0 && !other_dx_matches (ctx, row->secondary, alts))
     return FALSE;
   if (row->resist_want != RESIST_NONE)
     {
@@ -1708,28 +1910,35 @@ group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st)
   const Row *best = NULL;
   int best_spec = -1, best_tier = 0;
   guint best_matched = 0;
-  const guint32 *lists[2];
-  guint32 ns[2];
+  const guint32 *lists[3];
+  guint32 ns[3];
   guint n_lists;
 
   if (st->is_pre)
     {
-      /* first row in seq order whose every condition holds */
-      for (guint32 i = 0; i < st->n_rows; i++)
+      /* first row in seq order whose every condition holds; a row with
+       * slots needs a code of E in its principal slot (strict: PP ∈ E),
+       * so without any code named by a pre slot only the slot-less rows
+       * can match */
+      guint32 n = ctx->pre_codes ? st->n_rows : st->n_slotless;
+
+      for (guint32 i = 0; i < n; i++)
         {
-          const Row *row = &rows[st->first_row + i];
+          const Row *row = &rows[st->first_row
+                                 + (ctx->pre_codes ? i : st->slotless[i])];
           int tier;
           guint matched;
 
-          if (row_dx_spec (ctx, row, alts) >= 0
-              && row_other_conditions (ctx, ep, row, alts)
-              && row_procedures (ctx, row, TRUE, &tier, &matched))
+          if (row_scalar_conditions (ep, row)
+              && row_dx_spec (ctx, row, alts) >= 0
+              && row_procedures (ctx, row, TRUE, &tier, &matched)
+              && row_other_conditions (ctx, row, alts))
             return row;
         }
       return NULL;
     }
 
-  n_lists = index_lookup (&st->index, ctx->d0_cat, lists, ns);
+  n_lists = index_lookup (&st->index, ctx, lists, ns);
   for (guint l = 0; l < n_lists; l++)
     for (guint32 k = 0; k < ns[l]; k++)
       {
@@ -1739,7 +1948,8 @@ group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st)
 
         spec = row_dx_spec (ctx, row, alts);
         if (spec < 0 || !row_procedures (ctx, row, FALSE, &tier, &matched)
-            || !row_other_conditions (ctx, ep, row, alts))
+            || !row_scalar_conditions (ep, row)
+            || !row_other_conditions (ctx, row, alts))
           continue;
         /* smallest (−specificity, tier, −matched, seq) */
         if (best == NULL || spec > best_spec
@@ -1767,16 +1977,16 @@ primary_care_matches (const CmDipContext *ctx)
   const PcRow *pcs = (const PcRow *) s->pc_rows->data;
   const DxAlt *alts = (const DxAlt *) s->dx_alts->data;
   const guint32 *codes = (const guint32 *) s->alt_codes->data;
-  const guint32 *lists[2];
-  guint32 ns[2];
-  guint n_lists = index_lookup (&s->pc_index, ctx->d0_cat, lists, ns);
+  const guint32 *lists[3];
+  guint32 ns[3];
+  guint n_lists = index_lookup (&s->pc_index, ctx, lists, ns);
 
   for (guint l = 0; l < n_lists; l++)
     for (guint32 k = 0; k < ns[l]; k++)
       {
         const PcRow *pc = &pcs[lists[l][k]];
 
-        if (cond_spec (alts, pc->dx, ctx->d[0], ctx->d0_key_len) < 0)
+        if (cond_spec (alts, pc->dx, ctx->d[0], ctx->d_len[0]) < 0)
           continue;
         if (pc->n_codes == 0)
           {
@@ -1836,7 +2046,11 @@ cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
   n_dx = MIN (episode->n_dx, CM_MAX_CODES);
   for (guint i = 0; i < n_dx; i++)
     if (episode->dx[i] != NULL && episode->dx[i][0] != '\0')
-      ctx->d[ctx->n_d++] = episode->dx[i];
+      {
+        ctx->d[ctx->n_d] = episode->dx[i];
+        ctx->d_len[ctx->n_d] = strlen (episode->dx[i]);
+        ctx->n_d++;
+      }
 
   /* §5.1 */
   if (ctx->n_d == 0)
@@ -1844,7 +2058,7 @@ cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
       set_result (result, CM_DIP_CHECK_FAILED, "", "", FALSE);
       return;
     }
-  id = cm_strtab_lookup (&s->dx_codes, ctx->d[0], strlen (ctx->d[0]));
+  id = cm_strtab_lookup (&s->dx_codes, ctx->d[0], ctx->d_len[0]);
   ctx->d0_flags = id == CM_STRTAB_NONE ? 0 : g_array_index (s->dx_flags, guint8, id);
   if (ctx->d0_flags & DX_EXCLUDED)
     {
@@ -1852,7 +2066,6 @@ cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
       return;
     }
   ctx->d0_cat = cat_of (ctx->d[0]);
-  ctx->d0_key_len = first3_len (ctx->d[0]);
 
   /* §5.2 */
   prepare_procedures (ctx, episode);

@@ -157,7 +157,23 @@ struct _CmDrgScheme {
   gboolean translate_usable;
 };
 
-/* Per-episode evaluation state (one per context). */
+/* Which code positions a list-membership bitset covers. */
+enum {
+  CM_BITS_PDX,   /* D[0] */
+  CM_BITS_SDX,   /* D[1..] */
+  CM_BITS_DX,    /* D[*] */
+  CM_BITS_PPX,   /* P[0] */
+  CM_BITS_SPX,   /* P[1..] */
+  CM_BITS_PX,    /* P[*] */
+  CM_N_BITS
+};
+
+/* Per-episode evaluation state (one per context).
+ *
+ * Before the checks, the lists that the episode's codes belong to are
+ * spread into six bitsets (one bit per list of the scheme): "principal
+ * diagnosis in L", "some secondary diagnosis in L", … then become a single
+ * bit test, whatever the predicate. */
 typedef struct {
   const CmDrgScheme *scheme;
   const CmEpisode *ep;
@@ -167,6 +183,7 @@ typedef struct {
   const guint32 *px;
   int has_mcc;            /* -1 = not computed yet */
   int has_cc;
+  guint64 *bits[CM_N_BITS];       /* owned by the context */
   guint32 text_id[CM_N_FIELDS];   /* looked-up ids of sex/dept/discharge */
   gboolean text_done[CM_N_FIELDS];
 } CmEval;
@@ -180,6 +197,22 @@ gboolean cm_cond_compile (CmDrgScheme *scheme, const char *text,
                           guint32 *root, GError **error);
 /* 1 true, 0 false, CM_EVAL_ERROR on a non-integer in a numeric comparison */
 int cm_cond_eval (CmEval *ev, guint32 node);
+
+static inline gboolean
+cm_bit_test (const guint64 *bits, guint32 list)
+{
+  return (bits[list >> 6] >> (list & 63)) & 1;
+}
+
+/* Number of 64-bit words of one bitset. */
+static inline guint
+cm_bits_words (const CmDrgScheme *s)
+{
+  return (s->lists.n + 63) / 64;
+}
+
+/* Fills the diagnosis (@dx TRUE) or procedure bitsets of @ev. */
+void cm_eval_fill_bits (CmEval *ev, gboolean dx);
 
 /* TRUE when code id @code belongs to list @list. */
 static inline gboolean

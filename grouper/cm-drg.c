@@ -27,6 +27,7 @@ struct _CmDrgContext {
   guint32 px_ids[CM_MAX_CODES];
   const char *tdx[CM_MAX_CODES];
   const char *tpx[CM_MAX_CODES];
+  guint64 *bits;  /* CM_N_BITS bitsets of cm_bits_words() words */
 };
 
 /* --- loading ------------------------------------------------------------- */
@@ -812,6 +813,97 @@ cm_drg_scheme_lookup_name (const CmDrgScheme *s, const char *code)
   return g_hash_table_lookup (s->names, code);
 }
 
+/* --- introspection ------------------------------------------------------- */
+
+guint
+cm_drg_scheme_get_n_mdcs (const CmDrgScheme *s)
+{
+  g_return_val_if_fail (s != NULL, 0);
+  return s->n_mdcs;
+}
+
+const char *
+cm_drg_scheme_get_mdc (const CmDrgScheme *s, guint i)
+{
+  g_return_val_if_fail (s != NULL && i < s->n_mdcs, NULL);
+  return s->mdcs[i].mdc;
+}
+
+/* Marks in @want the lists that nodes of kind @op1/@op2 under @idx test. */
+static void
+collect_lists (const CmDrgScheme *s, guint32 idx, CmCondOp op1, CmCondOp op2,
+               gboolean *want)
+{
+  const CmCondNode *n = &g_array_index (s->nodes, CmCondNode, idx);
+
+  switch ((CmCondOp) n->op)
+    {
+    case CM_COND_ALL:
+    case CM_COND_ANY:
+    case CM_COND_AT_LEAST:
+      for (guint i = 0; i < n->n_kids; i++)
+        collect_lists (s, g_array_index (s->kids, guint32, n->arg + i), op1, op2,
+                       want);
+      break;
+    case CM_COND_NOT:
+      break;  /* codes that must be absent */
+    default:
+      if (n->op == op1 || n->op == op2)
+        want[n->arg] = TRUE;
+      break;
+    }
+}
+
+static int
+str_ptr_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+cm_drg_scheme_dup_codes (const CmDrgScheme *s, const char *mdc,
+                         CmDrgCodeKind kind)
+{
+  g_autofree gboolean *want = NULL;
+  GPtrArray *out = g_ptr_array_new ();
+  const CmDrgMdc *m = NULL;
+
+  g_return_val_if_fail (s != NULL, out);
+  if (kind == CM_DRG_CODES_MCC || kind == CM_DRG_CODES_CC)
+    {
+      for (guint32 c = 0; c < s->codes.n; c++)
+        if ((kind == CM_DRG_CODES_MCC ? s->info[c].mcc_excl : s->info[c].cc_excl)
+            != CM_NO_ID)
+          g_ptr_array_add (out, (gpointer) cm_strtab_get (&s->codes, c));
+      g_ptr_array_sort (out, str_ptr_cmp);
+      return out;
+    }
+  for (guint i = 0; i < s->n_mdcs && mdc != NULL; i++)
+    if (strcmp (s->mdcs[i].mdc, mdc) == 0)
+      m = &s->mdcs[i];
+  if (m == NULL)
+    return out;
+  want = g_new0 (gboolean, MAX (s->lists.n, 1));
+  if (kind == CM_DRG_CODES_PRINCIPAL_DX)
+    collect_lists (s, m->cond, CM_COND_PDX_IN, CM_COND_PDX_IN, want);
+  else
+    for (guint r = 0; r < m->n_rules; r++)
+      collect_lists (s, s->rules[m->rules_off + r].cond, CM_COND_PPX_IN,
+                     CM_COND_PX_ANY_IN, want);
+  for (guint32 c = 0; c < s->codes.n; c++)
+    {
+      const CmCodeInfo *ci = &s->info[c];
+      for (guint k = 0; k < ci->n_lists; k++)
+        if (want[s->list_members[ci->lists_off + k]])
+          {
+            g_ptr_array_add (out, (gpointer) cm_strtab_get (&s->codes, c));
+            break;
+          }
+    }
+  g_ptr_array_sort (out, str_ptr_cmp);
+  return out;
+}
+
 /* --- grouping ------------------------------------------------------------ */
 
 CmDrgContext *
@@ -822,6 +914,7 @@ cm_drg_context_new (CmDrgScheme *scheme)
   g_return_val_if_fail (scheme != NULL, NULL);
   ctx = g_new0 (CmDrgContext, 1);
   ctx->scheme = cm_drg_scheme_ref (scheme);
+  ctx->bits = g_new0 (guint64, (gsize) CM_N_BITS * cm_bits_words (scheme));
   return ctx;
 }
 
@@ -831,6 +924,7 @@ cm_drg_context_free (CmDrgContext *ctx)
   if (ctx == NULL)
     return;
   cm_drg_scheme_unref (ctx->scheme);
+  g_free (ctx->bits);
   g_free (ctx);
 }
 
@@ -1018,6 +1112,10 @@ cm_drg_group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
   ev.px = ctx->px_ids;
   ev.n_px = n_px;
   ev.has_mcc = ev.has_cc = -1;
+  for (int b = 0; b < CM_N_BITS; b++)
+    ev.bits[b] = ctx->bits + (gsize) b * cm_bits_words (s);
+  cm_eval_fill_bits (&ev, TRUE);
+  cm_eval_fill_bits (&ev, FALSE);
 
   for (guint i = 0; i < s->n_checks; i++)
     {
@@ -1042,6 +1140,7 @@ cm_drg_group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
         {
           ev.px = &ctx->px_ids[i];
           ev.n_px = 1;
+          cm_eval_fill_bits (&ev, FALSE);
           search (&ev, &found);
           if (found.error || found.rule != NULL)
             break;

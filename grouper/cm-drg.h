@@ -33,6 +33,30 @@ CM_API const char *cm_drg_scheme_get_setting (const CmDrgScheme *scheme,
 CM_API const char *cm_drg_scheme_lookup_name (const CmDrgScheme *scheme,
                                               const char *code);
 
+/* Introspection (for generators, explanations and reports). */
+CM_API guint cm_drg_scheme_get_n_mdcs (const CmDrgScheme *scheme);
+/* (transfer none): the @i-th MDC code in mdc_order */
+CM_API const char *cm_drg_scheme_get_mdc (const CmDrgScheme *scheme, guint i);
+
+typedef enum {
+  CM_DRG_CODES_PRINCIPAL_DX,  /* lists tested by pdx_in() in the MDC's entry condition */
+  CM_DRG_CODES_PROCEDURES,    /* lists tested by ppx_in()/px_any_in() in the MDC's rules */
+  CM_DRG_CODES_MCC,           /* every MCC code of cc.tsv (mdc ignored) */
+  CM_DRG_CODES_CC,            /* every CC code of cc.tsv (mdc ignored) */
+} CmDrgCodeKind;
+
+/**
+ * cm_drg_scheme_dup_codes:
+ * @scheme: the scheme
+ * @mdc: (nullable): an MDC code such as "MDCB"
+ * @kind: which codes
+ *
+ * Returns: (transfer container) (element-type utf8): the codes, sorted,
+ * borrowed from the scheme.
+ */
+CM_API GPtrArray *cm_drg_scheme_dup_codes (const CmDrgScheme *scheme,
+                                           const char *mdc, CmDrgCodeKind kind);
+
 CM_API CmDrgContext *cm_drg_context_new (CmDrgScheme *scheme);
 CM_API void cm_drg_context_free (CmDrgContext *ctx);
 

@@ -16,6 +16,7 @@ extern "C" {
 #include "cm-pipeline.h"
 #include "cm-tables.h"
 #include "cm-timeline.h"
+#include "cm-sample.h"
 
 #ifdef __cplusplus
 }

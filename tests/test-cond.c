@@ -130,6 +130,14 @@ ParameterizedTest (EvalCase *c, cond, evaluates)
   ev.px = px;
   ev.n_px = ep.n_px;
   ev.has_mcc = ev.has_cc = -1;
+  {
+    static guint64 bits[CM_N_BITS][64];
+    for (int b = 0; b < CM_N_BITS; b++)
+      ev.bits[b] = bits[b];
+    cr_assert_leq (cm_bits_words (s), 64);
+  }
+  cm_eval_fill_bits (&ev, TRUE);
+  cm_eval_fill_bits (&ev, FALSE);
   r = cm_cond_eval (&ev, root);
   cr_assert_eq (r, c->expect, "%s: %s on {%s} gave %d, expected %d", c->desc,
                 c->cond, c->episode, r, c->expect);

@@ -553,6 +553,7 @@ static const LineCase episode_parser_header_rows[] = {
   { "TAB separated", "episode_id\tpatient_id", "control_char" },
   { "broken quote", "\"episode_id,patient_id," HDR_REST, "quote" },
   { "bad UTF-8", HDR "\xff", "encoding" },
+  { "empty", "", "header" },
 };
 
 ParameterizedTestParameters (episode_parser, header)
@@ -835,6 +836,7 @@ static const OdHeaderCase opendrg_bad_header_rows[] = {
   { "the episode header", HDR, "header", "gender" },
   { "broken quote", "\"Index,gender", "quote", "quote" },
   { "a second BOM", "\xef\xbb\xbf" OD_HDR, "bom", "bom" },
+  { "empty", "", "header", "empty" },
 };
 
 ParameterizedTestParameters (opendrg, bad_header)
@@ -940,6 +942,9 @@ static const ReaderCase episode_reader_streams_rows[] = {
   { "header and an empty line", HDR "\n\n", 0, CM_INPUT_EPISODES, "EOF" },
   { "CR CR LF leaves a CR in the line", HDR "\n" GOOD "\r\r\n" GOOD_ID ("E2"),
     0, CM_INPUT_EPISODES, "2:control_char ok:E2 EOF" },
+  { "CR at the end of the last line without LF",
+    HDR "\n" GOOD "\n" GOOD_ID ("E2") "\r", 0, CM_INPUT_EPISODES,
+    "ok:E1 3:control_char EOF" },
   { "lone CR is not a line end", HDR "\n" GOOD "\r" GOOD_ID ("E2") "\n", 0,
     CM_INPUT_EPISODES, "2:control_char EOF" },
   { "unterminated quote resumes at the next line",
@@ -1065,16 +1070,14 @@ Test (episode_reader, reads_across_chunk_boundaries)
 
 /* ---- the adversarial fixture ------------------------------------------- */
 
+/* $CM_TEST_DATA (tests/data, set by tests/meson.build)/episodes/<name>;
+ * without it, relative to this source file. */
 static char *
 data_path (const char *name)
 {
-  const char *dir = g_getenv ("CM_TEST_DATA_DIR");
+  const char *dir = g_getenv ("CM_TEST_DATA");
   g_autofree char *src_dir = NULL;
 
-#ifdef CM_TEST_DATA_DIR
-  if (dir == NULL)
-    dir = CM_TEST_DATA_DIR;
-#endif
   if (dir != NULL)
     return g_build_filename (dir, "episodes", name, NULL);
   src_dir = g_path_get_dirname (__FILE__);
@@ -1103,7 +1106,7 @@ Test (episode_reader, adversarial_fixture)
   FILE *f;
 
   cr_assert (g_file_get_contents (csv_path, &contents, &size, &error),
-             "%s (set CM_TEST_DATA_DIR to tests/data)", error ? error->message : "");
+             "%s (set CM_TEST_DATA to tests/data)", error ? error->message : "");
   cr_assert (g_file_get_contents (exp_path, &expected_text, NULL, &error),
              "%s", error ? error->message : "");
 

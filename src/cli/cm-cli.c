@@ -13,6 +13,7 @@ static const struct {
   const char *summary;
 } commands[] = {
   { "group", cm_cli_group, "group episodes with a DRG or DIP scheme" },
+  { "sample", cm_cli_sample, "write synthetic episodes (demo, tests, benchmarks)" },
 };
 
 void

@@ -13,6 +13,7 @@ enum {
 };
 
 int cm_cli_group (int argc, char **argv);
+int cm_cli_sample (int argc, char **argv);
 
 /* Prints "casemix: <message>" on stderr. */
 void cm_cli_error (const char *format, ...) G_GNUC_PRINTF (1, 2);

@@ -642,7 +642,7 @@ static gboolean
 parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
                CmReject *reject)
 {
-  char **v = (char **) f->value;
+  char *const *v = f->value;
   const gsize *len = f->len;
   gint64 age_years, los_days, icu_hours, expected_los;
   CmFen paid;
@@ -1021,6 +1021,20 @@ cm_episode_parser_set_header (CmEpisodeParser *parser, char *line, gsize len,
   g_return_val_if_fail (reject != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (len == 0)
+    {
+      reject_set (reject, 1, KEY_HEADER, "line 1 (the header) is empty");
+      if (parser->format == CM_INPUT_EPISODES)
+        {
+          parser->have_header = TRUE;
+          return FALSE;
+        }
+      parser->have_header = FALSE;
+      g_set_error (error, CM_EPISODE_READER_ERROR,
+                   CM_EPISODE_READER_ERROR_HEADER,
+                   "OpenDRG header line is empty");
+      return FALSE;
+    }
   if (!check_line (line, len, CM_INPUT_OPENDRG, &f, 1, reject))
     {
       if (parser->format == CM_INPUT_EPISODES)
@@ -1209,7 +1223,7 @@ typedef enum {
 } LineStatus;
 
 /* Reads the next physical line into reader->line without its line end (one
- * CR before the LF is part of the line end). A line longer than
+ * CR directly before the LF is part of the line end). A line longer than
  * CM_MAX_LINE_LEN is consumed to its LF and flagged *too_long. */
 static LineStatus
 read_line (CmEpisodeReader *reader, gsize *len_out, gboolean *too_long,
@@ -1219,6 +1233,7 @@ read_line (CmEpisodeReader *reader, gsize *len_out, gboolean *too_long,
   gsize len = 0;
   gboolean over = FALSE;
   gboolean any = FALSE;
+  gboolean lf = FALSE;
 
   for (;;)
     {
@@ -1267,12 +1282,17 @@ read_line (CmEpisodeReader *reader, gsize *len_out, gboolean *too_long,
         }
       reader->in_pos += take + (nl != NULL);
       if (nl != NULL)
-        break;
+        {
+          lf = TRUE;
+          break;
+        }
     }
 
   if (!any)
     return LINE_EOF;
-  if (!over && len > 0 && reader->line[len - 1] == '\r')
+  /* only a CR directly before the LF is part of the line end: on a last
+   * line without LF it stays (and is a control_char) */
+  if (lf && !over && len > 0 && reader->line[len - 1] == '\r')
     len--;
   if (len > CM_MAX_LINE_LEN)
     over = TRUE;
@@ -1340,23 +1360,22 @@ cm_episode_reader_next (CmEpisodeReader *reader, CmEpisode *episode,
               line += 3;
               len -= 3;
             }
-          if (too_long || len == 0)
+          if (too_long)
             {
-              const char *what = too_long ? "longer than the line limit"
-                                          : "empty";
               if (format == CM_INPUT_OPENDRG)
                 {
                   reader->failed = TRUE;
                   g_set_error (error, CM_EPISODE_READER_ERROR,
                                CM_EPISODE_READER_ERROR_HEADER,
-                               "OpenDRG header line is %s", what);
+                               "OpenDRG header line is longer than %d bytes",
+                               CM_MAX_LINE_LEN);
                   return CM_READ_ERROR;
                 }
               /* episode data lines are read by position all the same */
               reader->parser->have_header = TRUE;
-              reject_set (reject, reader->line_no,
-                          too_long ? KEY_FIELD_LENGTH : KEY_HEADER,
-                          "line 1 (the header) is %s", what);
+              reject_set (reject, reader->line_no, KEY_FIELD_LENGTH,
+                          "line 1 (the header) is longer than %d bytes",
+                          CM_MAX_LINE_LEN);
               return CM_READ_REJECT;
             }
           if (cm_episode_parser_set_header (reader->parser, line, len, reject,

@@ -253,7 +253,10 @@ cm_sample_write (CmScheme *scheme, const CmSampleOptions *opt, FILE *out,
       dstat = roll < 930 ? 1 : roll < 950 ? 2 : roll < 960 ? 3 : roll < 980 ? 4
               : roll < 995 ? 5 : 9;
       if (surgical && g_rand_int_range (r, 0, 100) < 4)
-        icu = MIN (g_rand_int_range (r, 6, 97), 24 * (los + 1));
+        {
+          int hours = g_rand_int_range (r, 6, 97);  /* not inside MIN(): drawn once */
+          icu = MIN (hours, 24 * (los + 1));
+        }
       dept_for (p->letter, surgical, dept);
       if (per_diem)
         g_strlcpy (dept, strcmp (per_diem_cat, "rehab") == 0 ? "2100"

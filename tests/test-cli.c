@@ -86,7 +86,7 @@ Test (cli, writes_rejects_file)
   cr_assert_str_eq (rtext,
                     "line,reason\n"
                     "3,\"columns: 2 fields, expected 24\"\n"
-                    "4,duplicate_id: episode id 'E1' was already used by an earlier record\n");
+                    "4,duplicate_id: episode_id E1 is already used by an earlier record\n");
   cr_assert (g_str_has_prefix (otext, "episode_id,status,mdc,adrg,drg\nE1,"));
   run_free (&r);
 }

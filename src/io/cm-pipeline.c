@@ -258,7 +258,7 @@ write_chunk (Pipeline *pl, Chunk *c)
           && !cm_id_set_add_hash (pl->ids, r->hash))
         {
           g_autofree char *msg = g_strdup_printf (
-              "duplicate_id: episode id '%.*s' was already used by an earlier record",
+              "duplicate_id: episode_id %.*s is already used by an earlier record",
               (int) r->id_len, c->rej->str + r->id_off);
           write_reject (pl, r->line, msg, strlen (msg));
           continue;

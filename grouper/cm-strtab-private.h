@@ -15,13 +15,19 @@ G_BEGIN_DECLS
 #define CM_STRTAB_NONE G_MAXUINT32
 
 typedef struct {
-  guint32 *slots;      /* entry index + 1; 0 = empty */
+  const char *str;     /* NUL-terminated, in chunk */
+  guint32 len;
+  guint32 hash;
+} CmStrtabEntry;
+
+typedef struct {
+  guint64 *slots;      /* hash << 32 | (entry index + 1); 0 = empty. The
+                        * hash in the slot settles most probes without
+                        * touching the entry. */
   guint32 mask;
   guint32 n;           /* number of entries */
-  guint32 cap;         /* capacity of the entry arrays */
-  guint32 *hashes;     /* per entry */
-  const char **strs;   /* per entry, NUL-terminated, in chunk */
-  guint32 *lens;       /* per entry */
+  guint32 cap;         /* capacity of entries */
+  CmStrtabEntry *entries;
   GStringChunk *chunk;
 } CmStrtab;
 
@@ -35,7 +41,7 @@ guint32 cm_strtab_lookup (const CmStrtab *tab, const char *s, gsize len);
 static inline const char *
 cm_strtab_get (const CmStrtab *tab, guint32 id)
 {
-  return tab->strs[id];
+  return tab->entries[id].str;
 }
 
 G_END_DECLS

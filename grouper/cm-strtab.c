@@ -10,7 +10,7 @@ cm_strtab_init (CmStrtab *tab)
 {
   memset (tab, 0, sizeof *tab);
   tab->mask = 1023;
-  tab->slots = g_new0 (guint32, tab->mask + 1);
+  tab->slots = g_new0 (guint64, tab->mask + 1);
   tab->chunk = g_string_chunk_new (64 * 1024);
 }
 
@@ -18,9 +18,7 @@ void
 cm_strtab_clear (CmStrtab *tab)
 {
   g_clear_pointer (&tab->slots, g_free);
-  g_clear_pointer (&tab->hashes, g_free);
-  g_clear_pointer (&tab->strs, g_free);
-  g_clear_pointer (&tab->lens, g_free);
+  g_clear_pointer (&tab->entries, g_free);
   g_clear_pointer (&tab->chunk, g_string_chunk_free);
   tab->n = tab->cap = 0;
 }
@@ -45,69 +43,77 @@ static void
 grow (CmStrtab *tab)
 {
   guint32 new_mask = tab->mask * 2 + 1;
-  guint32 *slots = g_new0 (guint32, new_mask + 1);
+  guint64 *slots = g_new0 (guint64, (gsize) new_mask + 1);
 
   for (guint32 id = 0; id < tab->n; id++)
     {
-      guint32 i = tab->hashes[id] & new_mask;
+      guint32 h = tab->entries[id].hash;
+      guint32 i = h & new_mask;
       while (slots[i] != 0)
         i = (i + 1) & new_mask;
-      slots[i] = id + 1;
+      slots[i] = (guint64) h << 32 | (id + 1);
     }
   g_free (tab->slots);
   tab->slots = slots;
   tab->mask = new_mask;
 }
 
-guint32
-cm_strtab_lookup (const CmStrtab *tab, const char *s, gsize len)
+/* The slot of @s: its entry id + 1 in the low half, or 0 when absent;
+ * *at receives the slot index. */
+static inline guint32
+probe (const CmStrtab *tab, const char *s, gsize len, guint32 h, guint32 *at)
 {
-  guint32 h = cm_strtab_hash (s, len);
   guint32 i = h & tab->mask;
 
   for (;;)
     {
-      guint32 e = tab->slots[i];
+      guint64 e = tab->slots[i];
       if (e == 0)
-        return CM_STRTAB_NONE;
-      e--;
-      if (tab->hashes[e] == h && tab->lens[e] == len
-          && memcmp (tab->strs[e], s, len) == 0)
-        return e;
+        {
+          *at = i;
+          return 0;
+        }
+      if ((guint32) (e >> 32) == h)
+        {
+          const CmStrtabEntry *en = &tab->entries[(guint32) e - 1];
+          if (en->len == len && memcmp (en->str, s, len) == 0)
+            {
+              *at = i;
+              return (guint32) e;
+            }
+        }
       i = (i + 1) & tab->mask;
     }
+}
+
+guint32
+cm_strtab_lookup (const CmStrtab *tab, const char *s, gsize len)
+{
+  guint32 at;
+  guint32 e = probe (tab, s, len, cm_strtab_hash (s, len), &at);
+  return e == 0 ? CM_STRTAB_NONE : e - 1;
 }
 
 guint32
 cm_strtab_intern (CmStrtab *tab, const char *s, gsize len)
 {
   guint32 h = cm_strtab_hash (s, len);
-  guint32 i = h & tab->mask;
+  guint32 at;
+  guint32 e = probe (tab, s, len, h, &at);
   guint32 id;
 
-  for (;;)
-    {
-      guint32 e = tab->slots[i];
-      if (e == 0)
-        break;
-      e--;
-      if (tab->hashes[e] == h && tab->lens[e] == len
-          && memcmp (tab->strs[e], s, len) == 0)
-        return e;
-      i = (i + 1) & tab->mask;
-    }
+  if (e != 0)
+    return e - 1;
   if (tab->n == tab->cap)
     {
       tab->cap = tab->cap ? tab->cap * 2 : 1024;
-      tab->hashes = g_renew (guint32, tab->hashes, tab->cap);
-      tab->strs = g_renew (const char *, tab->strs, tab->cap);
-      tab->lens = g_renew (guint32, tab->lens, tab->cap);
+      tab->entries = g_renew (CmStrtabEntry, tab->entries, tab->cap);
     }
   id = tab->n++;
-  tab->hashes[id] = h;
-  tab->lens[id] = (guint32) len;
-  tab->strs[id] = g_string_chunk_insert_len (tab->chunk, s, (gssize) len);
-  tab->slots[i] = id + 1;
+  tab->entries[id].hash = h;
+  tab->entries[id].len = (guint32) len;
+  tab->entries[id].str = g_string_chunk_insert_len (tab->chunk, s, (gssize) len);
+  tab->slots[at] = (guint64) h << 32 | (id + 1);
   if ((guint64) tab->n * 2 > tab->mask)
     grow (tab);
   return id;

@@ -109,4 +109,49 @@ cm_coefficients_get (const CmCoefficients *c, const char *hospital_id,
   return (level >= 1 && level <= 3) ? c->level_e4[level] : CM_E4_ONE;
 }
 
+/* ---- TSV tables of a pack (cm-catalogue.c) -------------------------------
+ * UTF-8, TAB-separated, one header row; leading `# key<TAB>value` comment
+ * lines are kept as metadata; empty lines are skipped; CRLF accepted.
+ * Columns are matched by name: the caller lists the names it knows, the
+ * required ones first; an unknown or repeated column is an error. */
+
+#define CM_PAY_TSV_MAX_COLS 24
+/* Longest line of a pack table and largest table (bytes). Raising them
+ * lets a hostile table cost more memory at load, nothing else. */
+#define CM_PAY_TSV_MAX_LINE 4096
+#define CM_PAY_TSV_MAX_BYTES (256 * 1024 * 1024)
+/* Largest policy XML file (bytes) and deepest nesting libxml2 may see. */
+#define CM_POLICY_MAX_XML_BYTES (4 * 1024 * 1024)
+
+typedef struct {
+  const char *path;
+  char *text;
+  gsize len, pos;
+  guint line_no;
+  GPtrArray *meta;                       /* key, value, key, value … (owned) */
+  guint n_known;
+  int col_of[CM_PAY_TSV_MAX_COLS];       /* known name → column, -1 */
+  guint n_cols;
+  char *cells[CM_PAY_TSV_MAX_COLS];
+  gsize cell_pos[CM_PAY_TSV_MAX_COLS];   /* 1-based byte column */
+  const char *const *names;              /* the known names */
+} CmPayTsv;
+
+gboolean cm_pay_tsv_open (CmPayTsv *t, const char *path,
+                          const char *const *known, guint n_known,
+                          guint n_required, GError **error);
+/* Next row into t->cells: TRUE with a row, FALSE at the end (error unset)
+ * or on a malformed row (error set). */
+gboolean cm_pay_tsv_next (CmPayTsv *t, GError **error);
+void cm_pay_tsv_close (CmPayTsv *t);
+/* The cell of known column @k, or NULL when the column is absent. */
+static inline const char *
+cm_pay_tsv_get (const CmPayTsv *t, guint k)
+{
+  return t->col_of[k] < 0 ? NULL : t->cells[t->col_of[k]];
+}
+/* CM_POLICY_ERROR_TABLE "file:line:column: column 'name': …". */
+void cm_pay_tsv_error (const CmPayTsv *t, guint k, GError **error,
+                       const char *format, ...) G_GNUC_PRINTF (4, 5);
+
 G_END_DECLS

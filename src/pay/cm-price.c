@@ -1,0 +1,959 @@
+/* cm-price.c — DRG, DIP and per-diem payment of one case.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Pricing one episode (cm_price_episode), in order:
+ *
+ *   1. scheme: the timeline's primary scheme on the discharge date (and the
+ *      shadow scheme, grouped for information, no money) — scheme-versions
+ *      §7; none → EXCLUDED / no-scheme.
+ *   2. parameter set: the policy year of the discharge date and the section
+ *      of the scheme's family (drg or dip); none → EXCLUDED / no-parameters.
+ *   3. per-diem: a stay registered for bed-day payment whose category has a
+ *      profile is paid by bed-day when it passes entry (per-diem.md §2);
+ *      failing entry it goes to FFS or on to group payment (profile choice).
+ *   4. DRG (drg-payment.md): LOS window → FFS; ungrouped/QY → FFS × factor;
+ *      no weight → FFS × factor; else c, std, ref, k, class, pay (§4–§5).
+ *   5. DIP (dip.md): excluded principal diagnosis → FFS; ungrouped → FFS ×
+ *      factor; the group's score, or its comprehensive pool's; none → blank,
+ *      FFS × blank factor; else c, std, deviation class and case score,
+ *      pay = round2 (score_case × PV × c) (§6–§8).
+ *   6. fund share and hospital figures (drg-payment.md §6):
+ *      patient = out-of-catalogue + co-pay (or the per-diem fixed share),
+ *      other = cost − out-of-catalogue − co-pay − fund_ffs,
+ *      income = patient + other + fund, profit_loss = income − cost.
+ *
+ * Each money amount comes out of one rounding (cm-money-private.h). The
+ * hot path reads only the immutable policy and the worker's grouping
+ * contexts and allocates nothing. */
+#include "config.h"
+
+#include <string.h>
+#include "cm-price.h"
+#include "cm-money-private.h"
+#include "cm-policy-private.h"
+
+G_DEFINE_QUARK (cm-price-error-quark, cm_price_error)
+
+static const char *const method_names[CM_PAY_METHOD_N] = {
+  "DRG", "DIP", "PER_DIEM", "FFS", "EXCLUDED",
+};
+
+static const char *const class_names[CM_CASE_N] = {
+  "normal", "high", "low", "extreme", "qy", "ungrouped", "no-weight", "blank",
+  "per-diem", "per-diem-floor", "excluded-los", "excluded-dx",
+  "per-diem-ineligible", "no-scheme", "no-parameters", "overflow",
+};
+
+const char *
+cm_pay_method_name (CmPayMethod method)
+{
+  g_return_val_if_fail (method < CM_PAY_METHOD_N, "?");
+  return method_names[method];
+}
+
+const char *
+cm_case_class_name (CmCaseClass cls)
+{
+  g_return_val_if_fail (cls < CM_CASE_N, "?");
+  return class_names[cls];
+}
+
+#define E4 ((CmWide) CM_E4_ONE)
+
+/* ---------------------------------------------------------------------- */
+/* DRG formulas                                                            */
+
+gboolean
+cm_price_drg_rate_fen (CmFen budget_fen, CmE4 fund_share_e4,
+                       CmE4 total_weight_e4, CmFen *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (fund_share_e4 <= 0 || total_weight_e4 <= 0)
+    return FALSE;
+  /* F / (p/10⁴) / (W/10⁴) in fen */
+  return cm_round_published_rate_fen ((CmWide) budget_fen * E4 * E4,
+                                      (CmWide) fund_share_e4 * total_weight_e4,
+                                      out);
+}
+
+gboolean
+cm_price_drg_standard_fen (CmFen rate_fen, CmE4 weight_e4, CmE4 coef_e4,
+                           CmFen *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  return cm_round_case_amount_fen ((CmWide) rate_fen * weight_e4 * coef_e4,
+                                   E4 * E4, out);
+}
+
+gboolean
+cm_price_drg_case_points_e4 (CmE4 weight_e4, CmE4 points_per_weight_e4,
+                             CmE4 coef_e4, CmE4 *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  return cm_round_published_e4 ((CmWide) weight_e4 * points_per_weight_e4
+                                * coef_e4, E4 * E4, out);
+}
+
+gboolean
+cm_price_points_pay_fen (CmE4 points_e4, CmE4 point_value_e4, CmE4 coef_e4,
+                         CmFen *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  /* points × PV × c is yuan × 10¹²; fen = / 10¹⁰ */
+  return cm_round_case_amount_fen ((CmWide) points_e4 * point_value_e4 * coef_e4,
+                                   E4 * E4 * 100, out);
+}
+
+gboolean
+cm_price_point_value_e4 (CmFen money_fen, CmE4 fund_share_e4, CmE4 points_e4,
+                         CmE4 *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (fund_share_e4 <= 0 || points_e4 <= 0)
+    return FALSE;
+  /* (money/100) / (p/10⁴) / (P/10⁴) × 10⁴ */
+  return cm_round_published_e4 ((CmWide) money_fen * E4 * E4 * E4,
+                                (CmWide) 100 * fund_share_e4 * points_e4, out);
+}
+
+void
+cm_drg_outlier_rule_init (CmDrgOutlierRule *rule)
+{
+  g_return_if_fail (rule != NULL);
+  memset (rule, 0, sizeof *rule);
+  /* drg-payment.md §5.1 / §9 defaults, [S]/[A] */
+  rule->ref = CM_OUTLIER_REF_STD;
+  rule->low_ratio_e4 = 4000;
+  rule->low_inclusive = FALSE;
+  rule->high_inclusive = FALSE;
+  rule->n_tiers = 3;
+  rule->tiers[0] = (CmHighTier) { 1 * CM_E4_ONE, 3 * CM_E4_ONE };
+  rule->tiers[1] = (CmHighTier) { 2 * CM_E4_ONE, 2 * CM_E4_ONE };
+  rule->tiers[2] = (CmHighTier) { 0, 15000 };
+  rule->low_pay = CM_LOW_PAY_FFS;
+  rule->high_pay = CM_HIGH_PAY_ADDON;
+  rule->high_beta_e4 = CM_E4_ONE;
+}
+
+CmE4
+cm_drg_outlier_rule_multiple (const CmDrgOutlierRule *rule, CmE4 weight_e4)
+{
+  g_return_val_if_fail (rule != NULL && rule->n_tiers > 0, 0);
+  for (guint i = 0; i < rule->n_tiers; i++)
+    if (rule->tiers[i].max_weight_e4 == 0
+        || weight_e4 <= rule->tiers[i].max_weight_e4)
+      return rule->tiers[i].multiple_e4;
+  return rule->tiers[rule->n_tiers - 1].multiple_e4;
+}
+
+gboolean
+cm_price_drg_case (const CmDrgOutlierRule *rule, CmE4 weight_e4, CmFen std_fen,
+                   CmFen ref_fen, CmFen cost_fen, CmCaseClass *cls,
+                   CmFen *pay_fen)
+{
+  CmWide cost4 = (CmWide) cost_fen * E4;
+  CmWide low_at, high_at;
+  CmE4 k;
+  gboolean low, high;
+
+  g_return_val_if_fail (rule != NULL && cls != NULL && pay_fen != NULL, FALSE);
+  if (ref_fen <= 0)
+    return FALSE;
+  k = cm_drg_outlier_rule_multiple (rule, weight_e4);
+  /* domain/README convention 4: cross-multiplied, never rounded */
+  low_at = (CmWide) rule->low_ratio_e4 * ref_fen;
+  high_at = (CmWide) k * ref_fen;
+  low = rule->low_inclusive ? cost4 <= low_at : cost4 < low_at;
+  high = rule->high_inclusive ? cost4 >= high_at : cost4 > high_at;
+
+  if (low)
+    {
+      *cls = CM_CASE_LOW;
+      switch (rule->low_pay)
+        {
+        case CM_LOW_PAY_PRORATA:  /* std × cost / ref */
+          return cm_round_case_amount_fen ((CmWide) std_fen * cost_fen, ref_fen,
+                                           pay_fen);
+        case CM_LOW_PAY_MIN:
+          *pay_fen = MIN (cost_fen, std_fen);
+          return TRUE;
+        case CM_LOW_PAY_FFS:
+        default:
+          *pay_fen = cost_fen;
+          return TRUE;
+        }
+    }
+  if (high)
+    {
+      *cls = CM_CASE_HIGH;
+      if (rule->high_pay == CM_HIGH_PAY_POINTS)
+        /* std × (cost/ref − k + 1) = std × (cost·10⁴ − (k − 10⁴)·ref) / (ref·10⁴) */
+        return cm_round_case_amount_fen ((CmWide) std_fen
+                                         * (cost4 - (CmWide) (k - CM_E4_ONE) * ref_fen),
+                                         (CmWide) ref_fen * E4, pay_fen);
+      /* std + β × (cost − k × ref), one rounding over the whole sum */
+      return cm_round_case_amount_fen ((CmWide) std_fen * E4 * E4
+                                       + (CmWide) rule->high_beta_e4 * (cost4 - high_at),
+                                       E4 * E4, pay_fen);
+    }
+  *cls = CM_CASE_NORMAL;
+  *pay_fen = std_fen;
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* DIP formulas                                                            */
+
+gboolean
+cm_price_dip_subtype_score_e4 (CmE4 score_e4, CmE4 coef_e4, CmE4 *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  return cm_round_published_e4 ((CmWide) score_e4 * coef_e4, E4, out);
+}
+
+gboolean
+cm_price_dip_hospital_total_fen (CmE4 points_e4, CmE4 point_value_e4,
+                                 CmFen *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  /* points × PV is yuan × 10⁸; fen = / 10⁶ */
+  return cm_round_hospital_total_fen ((CmWide) points_e4 * point_value_e4,
+                                      E4 * 100, out);
+}
+
+void
+cm_dip_deviation_rule_init (CmDipDeviationRule *rule)
+{
+  g_return_if_fail (rule != NULL);
+  memset (rule, 0, sizeof *rule);
+  /* dip.md §7 / §11 defaults, [S]/[L] */
+  rule->classify_ref = CM_DIP_REF_LEVEL_MEAN;
+  rule->price_ref = CM_DIP_REF_LEVEL_MEAN;
+  rule->low_ratio_e4 = 5000;
+  rule->low_inclusive = FALSE;
+  rule->high_ratio_e4 = 2 * CM_E4_ONE;
+  rule->high_inclusive = FALSE;
+  rule->extreme_ratio_e4 = 5 * CM_E4_ONE;
+  rule->high_formula = CM_DIP_HIGH_NATIONAL;
+  rule->extreme_pay = CM_DIP_EXTREME_FORMULA;
+}
+
+/* The high-deviation case score: national score × (r − h + 1), 济宁
+ * score × (r − h + c); r = cost / ref, exact until the one rounding. */
+static gboolean
+dip_high_score (const CmDipDeviationRule *rule, CmE4 score_e4, CmE4 coef_e4,
+                CmFen ref_fen, CmFen cost_fen, CmE4 *out, gboolean *coef_inside)
+{
+  CmE4 add = rule->high_formula == CM_DIP_HIGH_JINING ? coef_e4 : CM_E4_ONE;
+  CmWide num = (CmWide) cost_fen * E4 - (CmWide) (rule->high_ratio_e4 - add) * ref_fen;
+
+  if (coef_inside)
+    *coef_inside = rule->high_formula == CM_DIP_HIGH_JINING;
+  return cm_round_published_e4 ((CmWide) score_e4 * num, (CmWide) ref_fen * E4,
+                                out);
+}
+
+gboolean
+cm_price_dip_case_score (const CmDipDeviationRule *rule, CmE4 score_e4,
+                         CmE4 coef_e4, CmFen classify_ref_fen,
+                         CmFen price_ref_fen, CmFen cost_fen, CmCaseClass *cls,
+                         CmE4 *case_score_e4, gboolean *coef_inside)
+{
+  CmWide cost4 = (CmWide) cost_fen * E4;
+  CmWide low_at, high_at;
+  gboolean low, high, extreme;
+
+  g_return_val_if_fail (rule != NULL && cls != NULL && case_score_e4 != NULL,
+                        FALSE);
+  if (coef_inside)
+    *coef_inside = FALSE;
+  if (classify_ref_fen <= 0 || price_ref_fen <= 0)
+    return FALSE;
+  low_at = (CmWide) rule->low_ratio_e4 * classify_ref_fen;
+  high_at = (CmWide) rule->high_ratio_e4 * classify_ref_fen;
+  low = rule->low_inclusive ? cost4 <= low_at : cost4 < low_at;
+  high = rule->high_inclusive ? cost4 >= high_at : cost4 > high_at;
+  extreme = rule->extreme_ratio_e4 > 0
+            && cost4 > (CmWide) rule->extreme_ratio_e4 * classify_ref_fen;
+
+  if (low)
+    {
+      *cls = CM_CASE_LOW;  /* score × r */
+      return cm_round_published_e4 ((CmWide) score_e4 * cost_fen, price_ref_fen,
+                                    case_score_e4);
+    }
+  if (extreme)
+    {
+      *cls = CM_CASE_EXTREME;
+      if (rule->extreme_pay == CM_DIP_EXTREME_NORMAL)
+        {
+          *case_score_e4 = score_e4;
+          return TRUE;
+        }
+      return dip_high_score (rule, score_e4, coef_e4, price_ref_fen, cost_fen,
+                             case_score_e4, coef_inside);
+    }
+  if (high)
+    {
+      *cls = CM_CASE_HIGH;
+      return dip_high_score (rule, score_e4, coef_e4, price_ref_fen, cost_fen,
+                             case_score_e4, coef_inside);
+    }
+  *cls = CM_CASE_NORMAL;
+  *case_score_e4 = score_e4;
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Per-diem formulas                                                       */
+
+void
+cm_per_diem_rule_init (CmPerDiemRule *rule, CmPerDiemCategory cat)
+{
+  g_return_if_fail (rule != NULL);
+  memset (rule, 0, sizeof *rule);
+  /* per-diem.md §6 defaults, all [A] */
+  rule->category = cat;
+  for (guint l = 0; l < CM_N_LEVELS; l++)
+    rule->rate_fen[l] = -1;
+  rule->n_segments = 1;
+  rule->segments[0].to_day = 0;
+  rule->segments[0].factor_e4 = CM_E4_ONE;
+  for (guint l = 0; l < CM_N_LEVELS; l++)
+    rule->segments[0].rate_fen[l] = -1;
+  rule->min_los = 1;
+  rule->cap_days_episode = 0;
+  rule->extra_days = CM_EXTRA_DAYS_FFS;
+  rule->floor_ratio_e4 = 7000;
+  rule->patient_share = CM_PATIENT_SHARE_FFS;
+  rule->patient_ratio_e4 = 1000;
+  rule->ineligible_ffs = FALSE;
+}
+
+/* Day amount of segment @s at @level in fen × 10⁴; -1 when none. */
+static CmWide
+segment_day_amount (const CmPerDiemRule *rule, const CmPerDiemSegment *s,
+                    int level)
+{
+  if (s->rate_fen[level] >= 0)
+    return (CmWide) s->rate_fen[level] * E4;
+  if (rule->rate_fen[level] >= 0)
+    return (CmWide) rule->rate_fen[level] * s->factor_e4;
+  return -1;
+}
+
+gboolean
+cm_per_diem_rule_has_rate (const CmPerDiemRule *rule, int level)
+{
+  g_return_val_if_fail (rule != NULL, FALSE);
+  if (level < 1 || level > 3)
+    return FALSE;
+  for (guint i = 0; i < rule->n_segments; i++)
+    if (segment_day_amount (rule, &rule->segments[i], level) < 0)
+      return FALSE;
+  return TRUE;
+}
+
+gint32
+cm_price_los_days (gint32 admit_date, gint32 discharge_date)
+{
+  gint32 d = discharge_date - admit_date;
+  return d < 1 ? 1 : d;
+}
+
+/* Σ day amounts of days first..last in fen × 10⁴ (exact); -1 when a
+ * segment has no rate for @level. */
+static CmWide
+days_amount (const CmPerDiemRule *rule, int level, gint32 first, gint32 last)
+{
+  CmWide sum = 0;
+  gint32 seg_from = 1;
+
+  for (guint i = 0; i < rule->n_segments && first <= last; i++)
+    {
+      const CmPerDiemSegment *s = &rule->segments[i];
+      gint32 seg_to = s->to_day > 0 ? s->to_day : G_MAXINT32;
+      gint32 lo = MAX (first, seg_from), hi = MIN (last, seg_to);
+      CmWide day;
+
+      if (lo <= hi)
+        {
+          day = segment_day_amount (rule, s, level);
+          if (day < 0)
+            return -1;
+          sum += day * (hi - lo + 1);
+        }
+      if (s->to_day <= 0)
+        break;
+      seg_from = s->to_day + 1;
+    }
+  return sum;
+}
+
+gboolean
+cm_price_per_diem_days_fen (const CmPerDiemRule *rule, int level,
+                            gint32 first_day, gint32 last_day, CmFen *out)
+{
+  CmWide sum;
+
+  g_return_val_if_fail (rule != NULL && out != NULL, FALSE);
+  if (level < 1 || level > 3 || first_day < 1 || last_day < first_day - 1)
+    return FALSE;
+  sum = days_amount (rule, level, first_day, last_day);
+  if (sum < 0)
+    return FALSE;
+  return cm_round_case_amount_fen (sum, E4, out);
+}
+
+gboolean
+cm_price_per_diem (const CmPerDiemRule *rule, int level, gint32 los_days,
+                   CmFen cost_fen, CmFen extra_charges_fen, CmPerDiemPay *out)
+{
+  CmFen charges = 0, cost_paid;
+
+  g_return_val_if_fail (rule != NULL && out != NULL, FALSE);
+  memset (out, 0, sizeof *out);
+  if (los_days < 1)
+    return FALSE;
+  out->paid_days = rule->cap_days_episode > 0
+                   ? MIN (los_days, rule->cap_days_episode) : los_days;
+  out->extra_days = los_days - out->paid_days;
+  if (!cm_price_per_diem_days_fen (rule, level, 1, out->paid_days,
+                                   &out->standard_fen))
+    return FALSE;
+  if (out->extra_days > 0)
+    {
+      if (extra_charges_fen >= 0)
+        charges = MIN (extra_charges_fen, cost_fen);
+      else if (!cm_round_case_amount_fen ((CmWide) cost_fen * out->extra_days,
+                                          los_days, &charges))
+        return FALSE;  /* [A] pro rata: cost × extra / LOS */
+      switch (rule->extra_days)
+        {
+        case CM_EXTRA_DAYS_FFS:
+          out->extra_days_fen = charges;
+          break;
+        case CM_EXTRA_DAYS_REVIEW:
+          out->review = TRUE;
+          break;
+        case CM_EXTRA_DAYS_UNPAID:
+        default:
+          break;
+        }
+    }
+  /* per-diem.md §2 floor: a stay far cheaper than the standard is paid its
+   * cost (the cost of the paid days), exact comparison */
+  cost_paid = cost_fen - charges;
+  if (rule->floor_ratio_e4 > 0
+      && (CmWide) cost_paid * E4 < (CmWide) rule->floor_ratio_e4 * out->standard_fen)
+    {
+      out->floor_applied = TRUE;
+      out->pay_fen = cost_paid;
+    }
+  else
+    out->pay_fen = out->standard_fen;
+  return cm_fen_add (out->pay_fen, out->extra_days_fen, &out->pay_fen);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Fund share                                                              */
+
+gboolean
+cm_price_fund_share (const CmFundShareRule *rule, CmFen pay_fen,
+                     CmFen patient_fen, CmFen other_fen, CmFen fund_ffs_fen,
+                     CmFen cost_fen, CmFen *out)
+{
+  CmFen fund;
+
+  g_return_val_if_fail (rule != NULL && out != NULL, FALSE);
+  if (rule->method == CM_FUND_SHARE_RATIO)
+    {
+      /* drg-payment.md §6 RATIO: round2 (pay × fund_ffs / cost) */
+      if (cost_fen <= 0)
+        {
+          *out = 0;
+          return TRUE;
+        }
+      return cm_round_case_amount_fen ((CmWide) pay_fen * fund_ffs_fen, cost_fen,
+                                       out);
+    }
+  /* DIFFERENCE: max (0, pay − burden); the floor applies per case
+   * (domain/README convention 3) */
+  if (!cm_fen_sub (pay_fen, patient_fen, &fund))
+    return FALSE;
+  if (rule->other_payers_inside && !cm_fen_sub (fund, other_fen, &fund))
+    return FALSE;
+  *out = MAX (fund, 0);
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Case layer                                                              */
+
+struct _CmPriceContext {
+  CmPolicy *policy;
+  CmTimelineContext *tl;
+  CmPriceOptions options;
+  gboolean shadow;
+  /* the last year looked up (cases of a file mostly share it) */
+  int last_year;
+  const CmYearParams *last_params;
+};
+
+CmPriceContext *
+cm_price_context_new (CmPolicy *policy, const CmPriceOptions *options,
+                      GError **error)
+{
+  CmPriceContext *ctx;
+
+  g_return_val_if_fail (policy != NULL, NULL);
+  if (options != NULL && options->stage == CM_PRICE_STAGE_FINAL)
+    {
+      /* every point value used must exist at the final stage */
+      for (guint i = 0; i < policy->years->len; i++)
+        {
+          const CmYearParams *y = &g_array_index (policy->years, CmYearParams, i);
+          const CmE4 (*pv)[CM_N_LEVELS] = NULL;
+
+          if (y->dip.present)
+            pv = y->dip.pv_e4[CM_PRICE_STAGE_FINAL];
+          else if (y->drg.present && y->drg.method == CM_DRG_METHOD_POINTS)
+            pv = y->drg.pv_e4[CM_PRICE_STAGE_FINAL];
+          if (pv != NULL && pv[0][1] == 0)
+            {
+              g_set_error (error, CM_POLICY_ERROR, CM_POLICY_ERROR_PARAMETER,
+                           "%s: year %d has no point-value with stage=\"final\"",
+                           policy->path, y->year);
+              return NULL;
+            }
+        }
+    }
+  ctx = g_new0 (CmPriceContext, 1);
+  ctx->policy = cm_policy_ref (policy);
+  ctx->tl = cm_timeline_context_new (policy->timeline);
+  if (options != NULL)
+    ctx->options = *options;
+  ctx->shadow = !ctx->options.no_shadow && cm_timeline_has_shadow (policy->timeline);
+  ctx->last_year = G_MININT;
+  return ctx;
+}
+
+void
+cm_price_context_free (CmPriceContext *ctx)
+{
+  if (ctx == NULL)
+    return;
+  cm_timeline_context_free (ctx->tl);
+  cm_policy_unref (ctx->policy);
+  g_free (ctx);
+}
+
+static const CmYearParams *
+year_params (CmPriceContext *ctx, int year)
+{
+  if (year != ctx->last_year)
+    {
+      ctx->last_params = cm_policy_lookup_year (ctx->policy, year);
+      ctx->last_year = year;
+    }
+  return ctx->last_params;
+}
+
+/* Fee-for-service at @factor_e4 of the cost (1.0000 = plain FFS). */
+static gboolean
+pay_ffs (CmPricedCase *pc, CmE4 factor_e4)
+{
+  if (factor_e4 == CM_E4_ONE)
+    {
+      pc->pay_fen = pc->cost_fen;
+      return TRUE;
+    }
+  return cm_round_case_amount_fen ((CmWide) pc->cost_fen * factor_e4, E4,
+                                   &pc->pay_fen);
+}
+
+/* Display ratio cost / ref to 4 decimals (classification never uses it). */
+static void
+set_ratio (CmPricedCase *pc, CmFen ref)
+{
+  pc->reference_fen = ref;
+  if (ref > 0)
+    cm_wide_div_half_up ((CmWide) pc->cost_fen * E4, ref, &pc->ratio_e4);
+}
+
+static gboolean
+price_drg (const CmDrgParams *p, const CmEpisode *ep, CmPriceStage stage,
+           CmPricedCase *pc, const CmFundShareRule **fund)
+{
+  const CmCatalogueEntry *e;
+  CmE4 c;
+  CmFen std, ref;
+  int ins = pc->insurance - 1;
+
+  *fund = &p->fund;
+  pc->method = CM_PAY_METHOD_DRG;
+  pc->group_code = pc->group.drg;
+  /* drg-payment.md §1 step 1: the LOS window */
+  if ((p->los_max_short >= 0 && pc->los_days <= p->los_max_short)
+      || (p->los_min_long >= 0 && pc->los_days >= p->los_min_long))
+    {
+      pc->method = CM_PAY_METHOD_FFS;
+      pc->case_class = CM_CASE_EXCLUDED_LOS;
+      return pay_ffs (pc, CM_E4_ONE);
+    }
+  if (strcmp (pc->group.status, "SUCCESS") != 0)
+    {
+      pc->case_class = strcmp (pc->group.status, "QY") == 0 ? CM_CASE_QY
+                                                            : CM_CASE_UNGROUPED;
+      return pay_ffs (pc, p->ungrouped_factor_e4);
+    }
+  e = cm_catalogue_lookup (p->weights, pc->group.drg);
+  if (e == NULL)
+    {
+      pc->case_class = CM_CASE_NO_WEIGHT;
+      return pay_ffs (pc, p->ungrouped_factor_e4);
+    }
+  pc->priced_group = e->code;
+  pc->weight_e4 = e->weight_e4;
+
+  /* drg-payment.md §4: c, 1 for primary-care groups (同病同付) */
+  if (e->level_free)
+    c = CM_E4_ONE;
+  else
+    {
+      c = cm_coefficients_get (&p->coef, ep->hospital_id, pc->level);
+      if (e->coefficient_e4 > 0
+          && !cm_round_published_e4 ((CmWide) c * e->coefficient_e4, E4, &c))
+        return FALSE;
+    }
+  pc->coefficient_e4 = c;
+
+  if (p->method == CM_DRG_METHOD_POINTS)
+    {
+      CmE4 pv = p->pv_e4[stage][ins][pc->level];
+      CmE4 base_points;
+
+      pc->point_value_e4 = pv;
+      if (!cm_price_drg_case_points_e4 (e->weight_e4, p->points_per_weight_e4, c,
+                                        &pc->case_score_e4)
+          || !cm_price_points_pay_fen (pc->case_score_e4, pv, CM_E4_ONE, &std))
+        return FALSE;
+      pc->points_e4 = pc->case_score_e4;
+      if (p->outlier.ref == CM_OUTLIER_REF_GROUP_AVG)
+        {
+          if (!cm_price_drg_case_points_e4 (e->weight_e4, p->points_per_weight_e4,
+                                            CM_E4_ONE, &base_points)
+              || !cm_price_points_pay_fen (base_points, pv, CM_E4_ONE, &ref))
+            return FALSE;
+        }
+      else
+        ref = std;
+    }
+  else
+    {
+      pc->rate_fen = p->rate_fen[ins][pc->level];
+      if (!cm_price_drg_standard_fen (pc->rate_fen, e->weight_e4, c, &std))
+        return FALSE;
+      if (p->outlier.ref == CM_OUTLIER_REF_GROUP_AVG)
+        {
+          if (!cm_price_drg_standard_fen (pc->rate_fen, e->weight_e4, CM_E4_ONE,
+                                          &ref))
+            return FALSE;
+        }
+      else
+        ref = std;
+    }
+  if (p->outlier.ref == CM_OUTLIER_REF_CATALOGUE_MEAN)
+    ref = e->mean_cost_fen;
+  pc->standard_fen = std;
+  set_ratio (pc, ref);
+  if (ref <= 0)
+    {
+      /* a zero standard (weight or rate 0) cannot classify: pay it */
+      pc->case_class = CM_CASE_NORMAL;
+      pc->pay_fen = std;
+      return TRUE;
+    }
+  return cm_price_drg_case (&p->outlier, e->weight_e4, std, ref, pc->cost_fen,
+                            &pc->case_class, &pc->pay_fen);
+}
+
+static CmFen
+dip_ref (CmDipRef which, const CmCatalogueEntry *e, int level, CmFen std)
+{
+  switch (which)
+    {
+    case CM_DIP_REF_STD:
+      return std;
+    case CM_DIP_REF_LEVEL_MEAN:
+      if (level >= 1 && level <= 3 && e->level_mean_fen[level] > 0)
+        return e->level_mean_fen[level];
+      return e->mean_cost_fen;
+    case CM_DIP_REF_GROUP_MEAN:
+    default:
+      return e->mean_cost_fen;
+    }
+}
+
+static gboolean
+price_dip (const CmDipParams *p, const CmEpisode *ep, CmPriceStage stage,
+           CmPricedCase *pc, const CmFundShareRule **fund)
+{
+  const CmCatalogueEntry *e = NULL;
+  const char *status = pc->group.status;
+  CmE4 c, score, pay_c;
+  CmFen std, cref, pref;
+  gboolean coef_inside = FALSE;
+  int ins = pc->insurance - 1;
+
+  *fund = &p->fund;
+  pc->method = CM_PAY_METHOD_DIP;
+  pc->group_code = pc->group.group_id;
+  if (strcmp (status, "EXCLUDED_DX") == 0)
+    {
+      pc->method = CM_PAY_METHOD_FFS;
+      pc->case_class = CM_CASE_EXCLUDED_DX;
+      return pay_ffs (pc, CM_E4_ONE);
+    }
+  if (strcmp (status, "GROUPED") != 0 && strcmp (status, "COMPREHENSIVE") != 0)
+    {
+      pc->case_class = CM_CASE_UNGROUPED;
+      return pay_ffs (pc, p->ungrouped_factor_e4);
+    }
+  if (strcmp (status, "GROUPED") == 0)
+    e = cm_catalogue_lookup (p->scores, pc->group.group_id);
+  if (e == NULL && p->pool != NULL && ep->n_dx > 0)
+    {
+      /* dip-catalogue-building.md §4: comprehensive groups by category and
+       * procedure class, with the fallback levels of the pack */
+      char cls = cm_dip_pool_class (p->pool, ep);
+      char id[CM_DIP_POOL_ID_LEN];
+
+      for (guint i = 0; e == NULL && i < cm_dip_pool_get_n_levels (p->pool); i++)
+        if (cm_dip_pool_id (p->pool, i, ep->dx[0], cls, id))
+          e = cm_catalogue_lookup (p->scores, id);
+    }
+  if (e == NULL && strcmp (status, "COMPREHENSIVE") == 0)
+    e = cm_catalogue_lookup (p->scores, pc->group.group_id);
+  if (e == NULL)
+    {
+      pc->case_class = CM_CASE_BLANK;  /* dip.md §10: FFS × blank factor */
+      return pay_ffs (pc, p->blank_factor_e4);
+    }
+  pc->priced_group = e->code;
+  pc->weight_e4 = e->weight_e4;
+  pc->point_value_e4 = p->pv_e4[stage][ins][pc->level];
+
+  /* dip.md §6: c = 1 for primary-care groups (同病同付) */
+  if (e->level_free || (p->primary_care_level_free && pc->group.primary_care))
+    c = CM_E4_ONE;
+  else
+    {
+      c = cm_coefficients_get (&p->coef, ep->hospital_id, pc->level);
+      if (e->coefficient_e4 > 0
+          && !cm_round_published_e4 ((CmWide) c * e->coefficient_e4, E4, &c))
+        return FALSE;
+    }
+  pc->coefficient_e4 = c;
+  score = e->weight_e4;
+  pay_c = c;
+  if (p->coef_applies_to == CM_COEF_APPLIES_TO_POINTS)
+    {
+      /* S3 §5.3: case score = group score × coefficient, 4 dp */
+      if (!cm_price_dip_subtype_score_e4 (score, c, &score))
+        return FALSE;
+      pay_c = CM_E4_ONE;
+    }
+  if (!cm_price_points_pay_fen (score, pc->point_value_e4, pay_c, &std))
+    return FALSE;
+  pc->standard_fen = std;
+  cref = dip_ref (p->deviation.classify_ref, e, pc->level, std);
+  pref = dip_ref (p->deviation.price_ref, e, pc->level, std);
+  set_ratio (pc, pref);
+  if (cref <= 0 || pref <= 0)
+    {
+      pc->case_class = CM_CASE_NORMAL;
+      pc->case_score_e4 = score;
+    }
+  else if (!cm_price_dip_case_score (&p->deviation, score, c, cref, pref,
+                                     pc->cost_fen, &pc->case_class,
+                                     &pc->case_score_e4, &coef_inside))
+    return FALSE;
+  if (pc->case_class == CM_CASE_EXTREME)
+    pc->review = TRUE;
+  if (coef_inside)
+    pay_c = CM_E4_ONE;
+  /* dip.md §9: the hospital's points carry the coefficient, 4 dp per case */
+  if (!cm_price_dip_subtype_score_e4 (pc->case_score_e4, pay_c, &pc->points_e4))
+    return FALSE;
+  /* dip.md §8: pay_case = round2 (score_case × PV × c) */
+  return cm_price_points_pay_fen (pc->case_score_e4, pc->point_value_e4, pay_c,
+                                  &pc->pay_fen);
+}
+
+/* TRUE when the principal diagnosis passes the profile's prefix list. */
+static gboolean
+dx_allowed (const CmPerDiemRule *r, const CmEpisode *ep)
+{
+  const char *p = r->dx_prefixes;
+
+  if (*p == '\0')
+    return TRUE;
+  if (ep->n_dx == 0 || ep->dx[0] == NULL)
+    return FALSE;
+  while (*p)
+    {
+      const char *bar = strchr (p, '|');
+      gsize len = bar ? (gsize) (bar - p) : strlen (p);
+      if (strncmp (ep->dx[0], p, len) == 0)
+        return TRUE;
+      if (bar == NULL)
+        break;
+      p = bar + 1;
+    }
+  return FALSE;
+}
+
+/* Returns 1 when priced by bed-day, 0 to go on with group payment, -1 on
+ * overflow. */
+static int
+price_per_diem (const CmYearParams *y, const CmEpisode *ep, CmPricedCase *pc,
+                const CmFundShareRule **fund)
+{
+  const CmPerDiemProfile *prof = &y->per_diem[ep->per_diem_category];
+  const CmPerDiemRule *r = &prof->rule;
+  CmPerDiemPay pd;
+
+  if (!prof->present)
+    return 0;
+  if (pc->los_days < r->min_los || !dx_allowed (r, ep)
+      || !cm_per_diem_rule_has_rate (r, pc->level))
+    {
+      if (!r->ineligible_ffs)
+        return 0;
+      *fund = &y->per_diem_fund;
+      pc->method = CM_PAY_METHOD_FFS;
+      pc->case_class = CM_CASE_PER_DIEM_INELIGIBLE;
+      return pay_ffs (pc, CM_E4_ONE) ? 1 : -1;
+    }
+  *fund = &y->per_diem_fund;
+  pc->method = CM_PAY_METHOD_PER_DIEM;
+  pc->rate_fen = r->rate_fen[pc->level];
+  if (!cm_price_per_diem (r, pc->level, pc->los_days, pc->cost_fen, -1, &pd))
+    return -1;
+  pc->case_class = pd.floor_applied ? CM_CASE_PER_DIEM_FLOOR : CM_CASE_PER_DIEM;
+  pc->paid_days = pd.paid_days;
+  pc->extra_days = pd.extra_days;
+  pc->standard_fen = pd.standard_fen;
+  pc->extra_days_fen = pd.extra_days_fen;
+  pc->pay_fen = pd.pay_fen;
+  pc->review = pd.review;
+  if (r->patient_share == CM_PATIENT_SHARE_FIXED_RATIO)
+    {
+      /* per-diem.md FUND-2: the patient pays a share of the standard */
+      if (!cm_round_case_amount_fen ((CmWide) pd.standard_fen * r->patient_ratio_e4,
+                                     E4, &pc->patient_fen))
+        return -1;
+    }
+  return 1;
+}
+
+static gboolean
+overflow (const CmEpisode *ep, CmPricedCase *pc, GError **error)
+{
+  pc->method = CM_PAY_METHOD_EXCLUDED;
+  pc->case_class = CM_CASE_OVERFLOW;
+  pc->pay_fen = pc->fund_fen = pc->patient_fen = pc->other_fen = 0;
+  pc->hospital_income_fen = pc->profit_loss_fen = 0;
+  g_set_error (error, CM_PRICE_ERROR, CM_PRICE_ERROR_OVERFLOW,
+               "case %s: an amount does not fit in 64 bits", ep->episode_id);
+  return FALSE;
+}
+
+gboolean
+cm_price_episode (CmPriceContext *ctx, const CmEpisode *ep, CmPricedCase *pc,
+                  GError **error)
+{
+  const CmYearParams *y;
+  const CmFundShareRule *fund = NULL;
+  CmScheme *scheme = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (ctx != NULL && ep != NULL && pc != NULL, FALSE);
+  memset (pc, 0, sizeof *pc);
+  pc->scheme_id = "";
+  pc->shadow_scheme_id = "";
+  pc->group_code = "";
+  pc->priced_group = "";
+  pc->group.status = "";
+  pc->group.group_id = "";
+  pc->group.rule_stage = "";
+  pc->cost_fen = ep->total_cost_fen;
+  pc->fund_ffs_fen = ep->fund_paid_ffs_fen;
+  pc->insurance = ep->insurance_type;
+  pc->level = ep->hospital_level;
+  pc->year = cm_date_year (ep->discharge_date);
+  pc->los_days = cm_price_los_days (ep->admit_date, ep->discharge_date);
+
+  if (ctx->shadow)
+    {
+      CmScheme *sh = NULL;
+      if (cm_timeline_group (ctx->tl, ep, CM_TIMELINE_SHADOW, 0, &pc->shadow, &sh))
+        pc->shadow_scheme_id = cm_scheme_get_id (sh);
+    }
+  if (!cm_timeline_group (ctx->tl, ep, CM_TIMELINE_PRIMARY, 0, &pc->group,
+                          &scheme))
+    {
+      pc->method = CM_PAY_METHOD_EXCLUDED;
+      pc->case_class = CM_CASE_NO_SCHEME;
+      return TRUE;
+    }
+  pc->scheme_id = cm_scheme_get_id (scheme);
+  y = year_params (ctx, pc->year);
+  if (y == NULL || pc->level < 1 || pc->level > 3
+      || (pc->insurance != CM_INSURANCE_EMPLOYEE
+          && pc->insurance != CM_INSURANCE_RESIDENT)
+      || (pc->group.family == CM_SCHEME_FAMILY_DRG ? !y->drg.present
+                                                   : !y->dip.present))
+    {
+      pc->method = CM_PAY_METHOD_EXCLUDED;
+      pc->case_class = CM_CASE_NO_PARAMETERS;
+      pc->group_code = pc->group.family == CM_SCHEME_FAMILY_DRG
+                       ? pc->group.drg : pc->group.group_id;
+      return TRUE;
+    }
+
+  /* the patient pays by FFS whatever the method (drg-payment.md §1) */
+  if (!cm_fen_add (ep->out_of_catalogue_cost_fen, ep->patient_copay_fen,
+                   &pc->patient_fen)
+      || !cm_fen_sub (pc->cost_fen, pc->patient_fen, &pc->other_fen)
+      || !cm_fen_sub (pc->other_fen, ep->fund_paid_ffs_fen, &pc->other_fen))
+    return overflow (ep, pc, error);
+  if (pc->other_fen < 0)
+    pc->other_fen = 0;
+
+  if (ep->per_diem_category != CM_PER_DIEM_NONE)
+    {
+      int r = price_per_diem (y, ep, pc, &fund);
+      if (r < 0)
+        return overflow (ep, pc, error);
+      if (r > 0)
+        pc->group_code = pc->group.family == CM_SCHEME_FAMILY_DRG
+                         ? pc->group.drg : pc->group.group_id;
+    }
+  if (fund == NULL)
+    ok = pc->group.family == CM_SCHEME_FAMILY_DRG
+         ? price_drg (&y->drg, ep, ctx->options.stage, pc, &fund)
+         : price_dip (&y->dip, ep, ctx->options.stage, pc, &fund);
+  if (!ok)
+    return overflow (ep, pc, error);
+
+  if (!cm_price_fund_share (fund, pc->pay_fen, pc->patient_fen, pc->other_fen,
+                            pc->fund_ffs_fen, pc->cost_fen, &pc->fund_fen)
+      || !cm_fen_add (pc->patient_fen, pc->other_fen, &pc->hospital_income_fen)
+      || !cm_fen_add (pc->hospital_income_fen, pc->fund_fen,
+                      &pc->hospital_income_fen)
+      || !cm_fen_sub (pc->hospital_income_fen, pc->cost_fen, &pc->profit_loss_fen))
+    return overflow (ep, pc, error);
+  return TRUE;
+}

@@ -191,36 +191,53 @@ load_lists (Loader *ld, GError **error)
   return TRUE;
 }
 
-static int
-membership_cmp (const void *a, const void *b)
-{
-  const Membership *x = a, *y = b;
-  if (x->code != y->code)
-    return x->code < y->code ? -1 : 1;
-  if (x->list != y->list)
-    return x->list < y->list ? -1 : 1;
-  return 0;
-}
-
+/* Counting sort by code, then each code's (short) run sorted by list with
+ * insertion sort; duplicate rows dropped (lists are sets). */
 static void
 build_memberships (Loader *ld)
 {
   CmDrgScheme *s = ld->s;
   GArray *m = ld->members;
+  guint32 n_codes = s->codes.n;
+  g_autofree guint32 *start = g_new0 (guint32, (gsize) n_codes + 1);
+  g_autofree guint32 *fill = NULL;
+  g_autofree guint32 *sorted = g_new (guint32, MAX (m->len, 1));
   guint32 out = 0;
 
-  qsort (m->data, m->len, sizeof (Membership), membership_cmp);
-  s->list_members = g_new (guint32, MAX (m->len, 1));
+  for (guint i = 0; i < m->len; i++)
+    start[g_array_index (m, Membership, i).code + 1]++;
+  for (guint32 c = 0; c < n_codes; c++)
+    start[c + 1] += start[c];
+  fill = g_memdup2 (start, sizeof (guint32) * n_codes);
   for (guint i = 0; i < m->len; i++)
     {
       Membership *x = &g_array_index (m, Membership, i);
-      CmCodeInfo *ci = &s->info[x->code];
-      if (i > 0 && membership_cmp (x, &g_array_index (m, Membership, i - 1)) == 0)
-        continue;  /* a duplicate row: lists are sets */
-      if (ci->n_lists == 0)
-        ci->lists_off = out;
-      ci->n_lists++;
-      s->list_members[out++] = x->list;
+      sorted[fill[x->code]++] = x->list;
+    }
+  s->list_members = g_new (guint32, MAX (m->len, 1));
+  for (guint32 c = 0; c < n_codes; c++)
+    {
+      guint32 *run = sorted + start[c];
+      guint32 len = start[c + 1] - start[c];
+      CmCodeInfo *ci = &s->info[c];
+      for (guint32 i = 1; i < len; i++)
+        {
+          guint32 v = run[i], j = i;
+          while (j > 0 && run[j - 1] > v)
+            {
+              run[j] = run[j - 1];
+              j--;
+            }
+          run[j] = v;
+        }
+      ci->lists_off = out;
+      ci->n_lists = 0;
+      for (guint32 i = 0; i < len; i++)
+        if (i == 0 || run[i] != run[i - 1])
+          {
+            s->list_members[out++] = run[i];
+            ci->n_lists++;
+          }
     }
 }
 
@@ -702,6 +719,7 @@ cm_drg_scheme_load (const char *dir, GError **error)
   cm_strtab_init (&s->lists);
   cm_strtab_init (&s->excl);
   members = g_array_sized_new (FALSE, FALSE, sizeof (Membership), 128 * 1024);
+  cm_strtab_reserve (&s->codes, 80 * 1024);
   ld.s = s;
   ld.dir = dir;
   ld.members = members;

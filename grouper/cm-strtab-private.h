@@ -34,6 +34,8 @@ typedef struct {
 void cm_strtab_init (CmStrtab *tab);
 void cm_strtab_clear (CmStrtab *tab);
 guint32 cm_strtab_hash (const char *s, gsize len);
+/* Sizes the table for @n entries (fewer re-hashes while loading). */
+void cm_strtab_reserve (CmStrtab *tab, guint32 n);
 /* The id of @s, adding it when new. */
 guint32 cm_strtab_intern (CmStrtab *tab, const char *s, gsize len);
 /* The id of @s or CM_STRTAB_NONE. */

@@ -23,20 +23,54 @@ cm_strtab_clear (CmStrtab *tab)
   tab->n = tab->cap = 0;
 }
 
+static void grow (CmStrtab *tab);
+
 guint32
 cm_strtab_hash (const char *s, gsize len)
 {
-  /* FNV-1a, then a final avalanche so the low bits are usable as an index */
-  guint32 h = 2166136261u;
-  for (gsize i = 0; i < len; i++)
+  /* Eight bytes at a time: multiply-xorshift per word, then a final
+   * avalanche so the low bits (the probe start) depend on every byte. */
+  guint64 h = G_GUINT64_CONSTANT (0x9E3779B97F4A7C15) ^ len;
+  guint64 w;
+
+  while (len >= 8)
     {
-      h ^= (guchar) s[i];
-      h *= 16777619u;
+      memcpy (&w, s, 8);
+      h = (h ^ w) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
+      h ^= h >> 31;
+      s += 8;
+      len -= 8;
     }
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  return h;
+  if (len > 0)
+    {
+      /* a byte loop: memcpy of a variable length is a library call */
+      w = 0;
+      for (gsize i = 0; i < len; i++)
+        w |= (guint64) (guchar) s[i] << (8 * i);
+      h = (h ^ w) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
+      h ^= h >> 31;
+    }
+  h *= G_GUINT64_CONSTANT (0x94D049BB133111EB);
+  h ^= h >> 29;
+  return (guint32) h;
+}
+
+void
+cm_strtab_reserve (CmStrtab *tab, guint32 n)
+{
+  guint32 want = 1024;
+
+  while ((guint64) want < (guint64) n * 2 + 2)
+    want *= 2;
+  if (want - 1 <= tab->mask)
+    return;
+  tab->mask = want / 2 - 1;  /* grow() doubles it */
+  if (n > tab->cap)
+    {
+      tab->cap = n;
+      tab->entries = g_renew (CmStrtabEntry, tab->entries, tab->cap);
+    }
+  grow (tab);
 }
 
 static void

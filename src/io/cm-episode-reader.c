@@ -193,6 +193,56 @@ utf8_chars (const char *s, gsize len)
   return n;
 }
 
+/* ---- eight bytes at a time ------------------------------------------- */
+
+#define BYTES_01 G_GUINT64_CONSTANT (0x0101010101010101)
+#define BYTES_7F (BYTES_01 * 0x7F)
+#define BYTES_80 (BYTES_01 * 0x80)
+
+/* The eight bytes at @p (any alignment), byte k in bits 8k..8k+7 on every
+ * host. */
+static inline guint64
+load_word (const char *p)
+{
+  guint64 w;
+
+  memcpy (&w, p, sizeof w);
+  return GUINT64_FROM_LE (w);
+}
+
+/* 0x80 in every byte of @w that is not printable ASCII (below 0x20, 0x7F,
+ * or 0x80 and above), 0 in the others. Exact: no carry crosses a byte. */
+static inline guint64
+nonprint_bytes (guint64 w)
+{
+  guint64 low = w & BYTES_7F;
+
+  return (w | ~(low + BYTES_01 * 0x60) | (low + BYTES_01)) & BYTES_80;
+}
+
+/* 0x80 in every byte of @w equal to the ASCII character @c, 0 in the
+ * others. Exact only when no byte of @w is 0x80 or above. */
+static inline guint64
+ascii_bytes_equal (guint64 w, guchar c)
+{
+  return ~((w ^ (BYTES_01 * c)) + BYTES_7F) & BYTES_80;
+}
+
+/* Whether line[from..len) is printable ASCII; len >= 8. */
+static gboolean
+is_printable_from (const char *line, gsize from, gsize len)
+{
+  gsize i;
+
+  for (i = from; i + 8 <= len; i += 8)
+    if (nonprint_bytes (load_word (line + i)) != 0)
+      return FALSE;
+  /* the last bytes: the final word, without those already seen */
+  return i == len
+         || (nonprint_bytes (load_word (line + len - 8))
+             & (BYTES_80 << (8 * (i + 8 - len)))) == 0;
+}
+
 /* Stage 1: encoding, then bom, then control_char. NUL bytes are allowed
  * through the UTF-8 check (U+0000 is a control character, not bad UTF-8). */
 static gboolean
@@ -211,6 +261,12 @@ check_bytes (const char *line, gsize len, guint64 line_no, CmReject *reject)
       gsize n;
       gunichar min;
 
+      /* eight printable ASCII bytes change nothing below */
+      if (len - i >= 8 && nonprint_bytes (load_word (line + i)) == 0)
+        {
+          i += 8;
+          continue;
+        }
       if (c < 0x80)
         {
           if ((c < 0x20 || c == 0x7F) && ctrl_at == G_MAXSIZE)
@@ -358,13 +414,91 @@ split_fields (char *line, gsize len, CmInputFormat format, Fields *f,
   return TRUE;
 }
 
+typedef enum {
+  SCAN_SPLIT,   /* printable ASCII without `"`: stages 1 and 2 done */
+  SCAN_QUOTED,  /* printable ASCII with a `"`: stage 1 passes, split it */
+  SCAN_SLOW,    /* anything else: both stages, byte by byte */
+} ScanResult;
+
+/* The fast path of stages 1 and 2, eight bytes at a time. A line of
+ * printable ASCII (0x20-0x7E) is valid UTF-8 with no BOM and no control
+ * character, so stage 1 cannot fail on it; without a `"` stage 2 is a split
+ * at every comma. Anything else (short lines, other bytes, more than
+ * CM_MAX_CSV_FIELDS fields) goes to check_bytes and split_fields with the
+ * line unchanged. */
+static ScanResult
+scan_plain (char *line, gsize len, Fields *f)
+{
+  gsize start = 0;
+  gsize i = 0;
+  guint n = 0;
+
+  if (len < 8)
+    return SCAN_SLOW;
+  while (i < len)
+    {
+      gsize base = i;
+      guint64 keep = BYTES_80;
+      guint64 w, commas;
+
+      if (len - i < 8)
+        {
+          /* the final word, without the bytes already seen */
+          base = len - 8;
+          keep = BYTES_80 << (8 * (i - base));
+        }
+      w = load_word (line + base);
+      i = base + 8;
+      if ((nonprint_bytes (w) & keep) != 0)
+        goto undo_slow;
+      if ((ascii_bytes_equal (w, '"') & keep) != 0)
+        goto undo_quoted;
+      for (commas = ascii_bytes_equal (w, ',') & keep; commas != 0;
+           commas &= commas - 1)
+        {
+          gsize at = base + (gsize) (__builtin_ctzll (commas) >> 3);
+
+          if (G_UNLIKELY (n == CM_MAX_CSV_FIELDS - 1))
+            goto undo_slow;
+          f->value[n] = line + start;
+          f->len[n] = at - start;
+          n++;
+          line[at] = '\0';
+          start = at + 1;
+        }
+    }
+  f->value[n] = line + start;
+  f->len[n] = len - start;
+  f->n = n + 1;
+  return SCAN_SPLIT;
+
+undo_quoted:
+  for (guint k = 0; k < n; k++)
+    f->value[k][f->len[k]] = ',';
+  return is_printable_from (line, i, len) ? SCAN_QUOTED : SCAN_SLOW;
+
+undo_slow:
+  for (guint k = 0; k < n; k++)
+    f->value[k][f->len[k]] = ',';
+  return SCAN_SLOW;
+}
+
 /* Stages 1 and 2 together: the checks every line of both formats gets. */
 static gboolean
 check_line (char *line, gsize len, CmInputFormat format, Fields *f,
             guint64 line_no, CmReject *reject)
 {
-  return check_bytes (line, len, line_no, reject)
-         && split_fields (line, len, format, f, line_no, reject);
+  switch (scan_plain (line, len, f))
+    {
+    case SCAN_SPLIT:
+      return TRUE;
+    case SCAN_QUOTED:
+      return split_fields (line, len, format, f, line_no, reject);
+    case SCAN_SLOW:
+    default:
+      return check_bytes (line, len, line_no, reject)
+             && split_fields (line, len, format, f, line_no, reject);
+    }
 }
 
 /* [A-Za-z0-9_.-]{1,40} */
@@ -483,25 +617,32 @@ parse_money (const char *s, gsize len, CmFen *out)
   return TRUE;
 }
 
-/* A code of the episode format: 1–30 printable ASCII, no space , " ' |. */
-static gboolean
-is_code_char (char c)
-{
-  return c > 0x20 && c < 0x7F && c != ',' && c != '"' && c != '\'' && c != '|';
-}
+/* What a byte means inside a code list of the episode format. A code is
+ * 1–30 printable ASCII characters with no space , " ' or |. */
+enum {
+  CODE_CHAR = 0,
+  CODE_END = 1,       /* the NUL after the list */
+  CODE_SEP = 2,       /* | */
+  CODE_BAD = 4,       /* printable ASCII that a code may not hold */
+  CODE_NONPRINT = 8,  /* not printable ASCII */
+};
 
-static gboolean
-is_printable_ascii (const char *s)
-{
-  for (; *s; s++)
-    if (*s < 0x20 || *s > 0x7E)
-      return FALSE;
-  return TRUE;
-}
+static const guint8 code_class[256] = {
+  [0x00] = CODE_END,
+  [0x01 ... 0x1F] = CODE_NONPRINT,
+  [' '] = CODE_BAD,
+  ['"'] = CODE_BAD,
+  ['\''] = CODE_BAD,
+  [','] = CODE_BAD,
+  ['|'] = CODE_SEP,
+  [0x7F ... 0xFF] = CODE_NONPRINT,
+};
 
 /* Splits a `|`-joined code list of the episode format in place and checks
  * every code. A message quotes a bad code (at most 40 characters) only when
- * it is printable ASCII: anything else may be free text. */
+ * it is printable ASCII: anything else may be free text. For each item, in
+ * this order: the count, emptiness, printable ASCII, the characters and the
+ * length. */
 static gboolean
 split_episode_codes (char *text, gsize len, gboolean may_be_empty,
                      const char *key, const char **codes, guint *n_codes,
@@ -522,11 +663,19 @@ split_episode_codes (char *text, gsize len, gboolean may_be_empty,
     {
       char *item = p;
       gsize item_len;
-      gboolean last;
+      guint seen = 0;
+      guint k;
 
-      while (*p != '\0' && *p != '|')
-        p++;
-      last = *p == '\0';
+      /* one table look-up per byte; the classes other than CODE_CHAR stop */
+      for (;;)
+        {
+          while ((k = code_class[(guchar) *p]) == CODE_CHAR)
+            p++;
+          if (k & (CODE_END | CODE_SEP))
+            break;
+          seen |= k;
+          p++;
+        }
       *p = '\0';
       item_len = (gsize) (p - item);
 
@@ -537,19 +686,18 @@ split_episode_codes (char *text, gsize len, gboolean may_be_empty,
         return reject_set (reject, line_no, key,
                            "code %u is empty (an empty item between separators)",
                            n + 1);
-      if (!is_printable_ascii (item))
+      if (seen & CODE_NONPRINT)
         return reject_set (reject, line_no, key,
                            "code %u has a character that is not printable ASCII",
                            n + 1);
-      for (gsize i = 0; i < item_len; i++)
-        if (!is_code_char (item[i]) || i >= EPISODE_MAX_CODE_LEN)
-          return reject_set (reject, line_no, key,
-                             "code %u \"%.*s%s\" is not 1-30 printable ASCII "
-                             "characters without space , \" ' or |",
-                             n + 1, QUOTE_CODE_CHARS, item,
-                             item_len > QUOTE_CODE_CHARS ? "..." : "");
+      if ((seen & CODE_BAD) || item_len > EPISODE_MAX_CODE_LEN)
+        return reject_set (reject, line_no, key,
+                           "code %u \"%.*s%s\" is not 1-30 printable ASCII "
+                           "characters without space , \" ' or |",
+                           n + 1, QUOTE_CODE_CHARS, item,
+                           item_len > QUOTE_CODE_CHARS ? "..." : "");
       codes[n++] = item;
-      if (last)
+      if (k == CODE_END)
         break;
       p++;
     }

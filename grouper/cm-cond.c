@@ -620,3 +620,115 @@ cm_cond_eval (CmEval *ev, guint32 idx)
     }
   return 0;
 }
+
+/* --- rendering (traces and explanations) --------------------------------- */
+
+const char *
+cm_cond_field_name (guint field)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    if ((guint) fields[i].field == field)
+      return fields[i].name;
+  return "?";
+}
+
+static const char *
+pred_name (guint8 op)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (preds); i++)
+    if ((guint8) preds[i].op == op)
+      return preds[i].name;
+  return "?";
+}
+
+static const char *
+cmp_text (guint8 cmp)
+{
+  static const char *const text[] = {
+    [CM_CMP_LT] = "<", [CM_CMP_LE] = "<=", [CM_CMP_GT] = ">",
+    [CM_CMP_GE] = ">=", [CM_CMP_EQ] = "=", [CM_CMP_NE] = "!=",
+  };
+  return cmp < G_N_ELEMENTS (text) ? text[cmp] : "?";
+}
+
+void
+cm_cond_format (const CmDrgScheme *s, guint32 idx, GString *out)
+{
+  const CmCondNode *n = &g_array_index (s->nodes, CmCondNode, idx);
+  const guint32 *kids;
+
+  switch ((CmCondOp) n->op)
+    {
+    case CM_COND_TRUE:
+      g_string_append (out, "true");
+      break;
+    case CM_COND_FALSE:
+      g_string_append (out, "false");
+      break;
+    case CM_COND_HAS_MCC:
+      g_string_append (out, "has_mcc");
+      break;
+    case CM_COND_HAS_CC:
+      g_string_append (out, "has_cc");
+      break;
+    case CM_COND_ALL:
+    case CM_COND_ANY:
+    case CM_COND_NOT:
+    case CM_COND_AT_LEAST:
+      g_string_append (out, n->op == CM_COND_ALL ? "all("
+                            : n->op == CM_COND_ANY ? "any("
+                            : n->op == CM_COND_NOT ? "not(" : "at_least(");
+      if (n->op == CM_COND_AT_LEAST)
+        g_string_append_printf (out, "%" G_GINT64_FORMAT ", ", n->num);
+      kids = &g_array_index (s->kids, guint32, n->arg);
+      for (guint i = 0; i < n->n_kids; i++)
+        {
+          if (i > 0)
+            g_string_append (out, ", ");
+          cm_cond_format (s, kids[i], out);
+        }
+      g_string_append_c (out, ')');
+      break;
+    case CM_COND_KNOWN:
+      g_string_append_printf (out, "known(%s)", cm_cond_field_name (n->field));
+      break;
+    case CM_COND_CMP_INT:
+      g_string_append_printf (out, "%s %s %" G_GINT64_FORMAT,
+                              cm_cond_field_name (n->field), cmp_text (n->cmp),
+                              n->num);
+      break;
+    case CM_COND_CMP_STR:
+      g_string_append_printf (out, "%s %s \"%s\"", cm_cond_field_name (n->field),
+                              cmp_text (n->cmp), n->str);
+      break;
+    case CM_COND_PX_COUNT_IN:
+      g_string_append_printf (out, "px_count_in(%s) %s %" G_GINT64_FORMAT,
+                              cm_strtab_get (&s->lists, n->arg), cmp_text (n->cmp),
+                              n->num);
+      break;
+    default:
+      g_string_append_printf (out, "%s(%s)", pred_name (n->op),
+                              cm_strtab_get (&s->lists, n->arg));
+      break;
+    }
+}
+
+int
+cm_cond_complication (const CmEval *ev, guint i, gboolean mcc, guint32 *excl)
+{
+  const CmDrgScheme *s = ev->scheme;
+  guint32 x = CM_NO_ID, c, e;
+
+  *excl = CM_NO_ID;
+  if (i == 0 || i >= ev->n_dx || ev->dx[i] == CM_NO_ID)
+    return 0;
+  c = ev->dx[i];
+  e = mcc ? s->info[c].mcc_excl : s->info[c].cc_excl;
+  if (e == CM_NO_ID)
+    return 0;
+  *excl = e;
+  if (ev->dx[0] != CM_NO_ID)
+    x = s->info[ev->dx[0]].pdx_excl;
+  /* exactly has_complication's test */
+  return (x == CM_NO_ID || e != x) ? 1 : 2;
+}

@@ -42,6 +42,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "cm-strtab-private.h"
+#include "cm-trace-private.h"
 #include "cm-tsv-private.h"
 
 /* ---------------------------------------------------------------------- */
@@ -1900,9 +1901,285 @@ row_other_conditions (const CmDipContext *ctx, const Row *row,
   return TRUE;
 }
 
-/* §6.1 / §6.6: the row chosen by @st, or NULL. */
+/* ---------------------------------------------------------------------- */
+/* Tracing (cm-trace.h). Called only when a trace is asked for: the      */
+/* grouping path tests one pointer per step and does nothing else.       */
+
+/* Appends diagnosis condition @c as the table writes it (`K80|A15-A16`). */
+static void
+format_dx_cond (GString *o, const CmDipScheme *s, DxCond c)
+{
+  const DxAlt *alts = (const DxAlt *) s->dx_alts->data;
+
+  for (guint32 i = 0; i < c.n; i++)
+    {
+      const DxAlt *a = &alts[c.first + i];
+
+      if (i > 0)
+        g_string_append_c (o, '|');
+      if (a->kind == ALT_STAR)
+        g_string_append_c (o, '*');
+      else if (a->kind == ALT_RANGE)
+        g_string_append_printf (o, "%.3s-%.3s", a->lo, a->hi);
+      else
+        g_string_append_len (o, a->text, a->len);
+    }
+}
+
+/* Appends slots @first .. @first + @n - 1 (`a|b&c+d`). */
+static void
+format_slots (GString *o, const CmDipScheme *s, guint32 first, guint32 n)
+{
+  const PxSlot *slots = (const PxSlot *) s->px_slots->data;
+  const PxAlt *alts = (const PxAlt *) s->px_alts->data;
+  const guint32 *codes = (const guint32 *) s->alt_codes->data;
+
+  for (guint32 k = 0; k < n; k++)
+    {
+      const PxSlot *slot = &slots[first + k];
+
+      if (k > 0)
+        g_string_append_c (o, '+');
+      for (guint32 i = 0; i < slot->n_alts; i++)
+        {
+          const PxAlt *a = &alts[slot->first_alt + i];
+
+          if (i > 0)
+            g_string_append_c (o, '|');
+          for (guint32 c = 0; c < a->n_codes; c++)
+            g_string_append_printf (o, "%s%s", c ? "&" : "",
+                                    cm_strtab_get (&s->px_codes, codes[a->first_code + c]));
+        }
+    }
+}
+
+/* The row as one condition text: dx_code, procedures, secondary_dx and
+ * the extra conditions that apply. */
+static char *
+row_condition_text (const CmDipScheme *s, const Row *row)
+{
+  GString *o = g_string_new ("dx ");
+
+  format_dx_cond (o, s, row->dx);
+  if (row->dx_any_position)
+    g_string_append (o, " (any position)");
+  if (row->n_slots > 0)
+    {
+      g_string_append (o, "; procedures ");
+      format_slots (o, s, row->first_slot, row->n_slots);
+      if (row->px_any_position)
+        g_string_append (o, " (any position)");
+    }
+  else
+    g_string_append (o, "; no procedure combination");
+  if (row->secondary.n > 0)
+    {
+      g_string_append (o, "; secondary dx ");
+      format_dx_cond (o, s, row->secondary);
+    }
+  if (row->age_lt >= 0)
+    g_string_append_printf (o, "; age_days<%" G_GINT64_FORMAT, row->age_lt);
+  if (row->weight_lo >= 0)
+    g_string_append_printf (o, "; birth_weight_g=%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+                            row->weight_lo, row->weight_hi);
+  if (row->resist_want != RESIST_NONE)
+    g_string_append_printf (o, "; drug_resistant=%c",
+                            row->resist_want == RESIST_Y ? 'Y' : 'N');
+  return g_string_free (o, FALSE);
+}
+
+static char
+tier_char (int tier)
+{
+  return tier == TIER_A ? 'A' : tier == TIER_B ? 'B' : 'C';
+}
+
+/* §5.2: the class of procedure @code for this episode (conditional codes
+ * resolved against D[0]). */
+static guint8
+px_class (const CmDipContext *ctx, const char *code)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const PxInfo *info = (const PxInfo *) s->px_info->data;
+  guint32 id = cm_strtab_lookup (&s->px_codes, code, strlen (code));
+  guint8 cls;
+
+  if (id == CM_STRTAB_NONE)
+    return PX_NORMAL;
+  cls = info[id].cls;
+  if (cls == PX_CONDITIONAL)
+    cls = cond_spec ((const DxAlt *) s->dx_alts->data, info[id].cond, ctx->d[0],
+                     ctx->d_len[0]) >= 0 ? PX_NORMAL : PX_IGNORED;
+  return cls;
+}
+
+/* E of the episode as texts (§5.2); returns n and the position of PP in
+ * it (-1 when none). */
+static guint
+effective (const CmDipContext *ctx, const CmEpisode *ep, const char **e, int *pp)
+{
+  guint n_px = MIN (ep->n_px, CM_MAX_CODES), n = 0;
+
+  *pp = -1;
+  for (guint i = 0; i < n_px; i++)
+    {
+      const char *code = ep->px[i];
+      guint8 cls;
+
+      if (code == NULL || *code == '\0')
+        continue;
+      cls = px_class (ctx, code);
+      if (cls == PX_IGNORED)
+        continue;
+      if (*pp < 0 && cls == PX_NORMAL)
+        *pp = (int) n;
+      e[n++] = code;
+    }
+  return n;
+}
+
+static void
+trace_input (CmTrace *t, const CmDipContext *ctx, const CmEpisode *ep)
+{
+  guint n_px = MIN (ep->n_px, CM_MAX_CODES);
+  guint k = 0;
+
+  cm_trace_add (t, CM_TRACE_INPUT, CM_TRACE_INFO, 0, "diagnoses", NULL);
+  for (guint i = 0; i < ctx->n_d; i++)
+    cm_trace_code (t, ctx->d[i]);
+  if (ctx->n_d == 0)
+    cm_trace_note_text (t, "none");
+  cm_trace_add (t, CM_TRACE_INPUT, CM_TRACE_INFO, 0, "procedures", NULL);
+  for (guint i = 0; i < n_px; i++)
+    if (ep->px[i] != NULL && ep->px[i][0] != '\0')
+      {
+        cm_trace_code (t, ep->px[i]);
+        k++;
+      }
+  if (k == 0)
+    cm_trace_note_text (t, "none");
+  cm_trace_add (t, CM_TRACE_INPUT, CM_TRACE_INFO, 0, "fields", NULL);
+  cm_trace_note (t, "age_days %s, birth_weight_g %s (GROUPING.md §1.1: no other "
+                 "field is read)",
+                 ep->age_days.text ? ep->age_days.text : "absent",
+                 ep->weight_g.text ? ep->weight_g.text : "absent");
+}
+
+/* §5.2: the class of each procedure, E, PP and O. */
+static void
+trace_procedures (CmTrace *t, const CmDipContext *ctx, const CmEpisode *ep)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const PxInfo *info = (const PxInfo *) s->px_info->data;
+  g_autoptr (GString) note = g_string_new (NULL);
+  guint n_px = MIN (ep->n_px, CM_MAX_CODES);
+  const char *e[CM_MAX_CODES];
+  int pp;
+  guint n_e = effective (ctx, ep, e, &pp);
+
+  cm_trace_add (t, CM_TRACE_PROCEDURES, CM_TRACE_INFO, 0, pp >= 0 ? e[pp] : "", NULL);
+  cm_trace_table (t, "excluded_px.tsv");
+  for (guint i = 0; i < n_px; i++)
+    {
+      const char *code = ep->px[i];
+      guint32 id;
+      const char *cls = "normal";
+
+      if (code == NULL || *code == '\0')
+        continue;
+      id = cm_strtab_lookup (&s->px_codes, code, strlen (code));
+      if (id != CM_STRTAB_NONE)
+        switch (info[id].cls)
+          {
+          case PX_IGNORED:
+            cls = "ignored (按保守治疗入组)";
+            break;
+          case PX_NOT_PRINCIPAL:
+            cls = "not principal (不可作为主要手术操作)";
+            break;
+          case PX_CONDITIONAL:
+            cls = px_class (ctx, code) == PX_NORMAL
+                  ? "normal (allowed with this principal diagnosis)"
+                  : "ignored (allowed only with other principal diagnoses)";
+            break;
+          default:
+            break;
+          }
+      g_string_append_printf (note, "%s%s %s", note->len ? "; " : "", code, cls);
+      cm_trace_code (t, code);
+    }
+  if (note->len == 0)
+    g_string_append (note, "no procedure");
+  if (pp >= 0)
+    g_string_append_printf (note, "; principal procedure PP = %s", e[pp]);
+  else
+    g_string_append (note, "; no principal procedure (PP none)");
+  g_string_append (note, "; other procedures O =");
+  for (guint i = 0; i < n_e; i++)
+    if ((int) i != pp)
+      g_string_append_printf (note, " %s", e[i]);
+  if (n_e <= (pp >= 0 ? 1u : 0u))
+    g_string_append (note, " none");
+  cm_trace_note_text (t, note->str);
+}
+
+/* A candidate row of a stage, with its §6.6 key. */
+static void
+trace_candidate (CmTrace *t, const CmDipScheme *s, const Row *row, int spec,
+                 int tier, guint matched, guint depth)
+{
+  g_autofree char *cond = row_condition_text (s, row);
+
+  cm_trace_add (t, CM_TRACE_CANDIDATE, CM_TRACE_YES, depth, row->group_id, cond);
+  cm_trace_key (t, spec, tier_char (tier), (int) matched, (int) row->seq);
+  cm_trace_table (t, "groups.tsv");
+  if (tier == TIER_A && row->n_slots > 1)
+    cm_trace_note (t, "every related slot fully present (tier A), %u related "
+                   "code(s) matched", matched);
+  else if (tier == TIER_B)
+    cm_trace_note (t, "related slots partly present (tier B), %u related code(s) "
+                   "present", matched);
+  else if (row->n_slots == 0)
+    cm_trace_note_text (t, "no procedure combination (tier C)");
+  else
+    cm_trace_note_text (t, "diagnosis and principal procedure (tier C)");
+}
+
+/* Closes the STAGE step of @st: its outcome, how many candidates, and the
+ * RANKING step of the winner. */
+static void
+trace_stage_end (CmTrace *t, const Stage *st, const Row *best, int spec,
+                 int tier, guint matched)
+{
+  int at = cm_trace_last (t);
+  guint n_cand = 0;
+
+  while (at >= 0 && cm_trace_get_step (t, (guint) at)->kind != CM_TRACE_STAGE)
+    {
+      n_cand++;
+      at--;
+    }
+  if (at < 0)
+    return;
+  cm_trace_set_step_outcome (t, (guint) at, best ? CM_TRACE_YES : CM_TRACE_NO);
+  if (best == NULL)
+    {
+      /* the note goes on the STAGE step, which is the last step here */
+      cm_trace_note (t, "no row of stage %s holds", st->name);
+      return;
+    }
+  cm_trace_add (t, CM_TRACE_RANKING, CM_TRACE_YES, 1, best->group_id, NULL);
+  cm_trace_key (t, spec, tier_char (tier), (int) matched, (int) best->seq);
+  cm_trace_note (t, "%u candidate(s) in stage %s; %s has the smallest key "
+                 "(-specificity, tier A<B<C, -matched, seq) (GROUPING.md §6.6)",
+                 n_cand, st->name, best->group_id);
+}
+
+/* §6.1 / §6.6: the row chosen by @st, or NULL. With @trace, a STAGE step,
+ * a CANDIDATE step per row that holds and the RANKING step. */
 static const Row *
-group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st)
+group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st,
+             CmTrace *trace)
 {
   const CmDipScheme *s = ctx->scheme;
   const Row *rows = (const Row *) s->rows->data;
@@ -1933,11 +2210,28 @@ group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st)
               && row_dx_spec (ctx, row, alts) >= 0
               && row_procedures (ctx, row, TRUE, &tier, &matched)
               && row_other_conditions (ctx, row, alts))
-            return row;
+            {
+              if (G_UNLIKELY (trace != NULL))
+                {
+                  cm_trace_add (trace, CM_TRACE_STAGE, CM_TRACE_YES, 0, st->name, NULL);
+                  cm_trace_note (trace, "first row of stage %s in seq order whose "
+                                 "every condition holds (GROUPING.md §6.1)", st->name);
+                  trace_candidate (trace, s, row, row_dx_spec (ctx, row, alts),
+                                   tier, matched, 1);
+                }
+              return row;
+            }
+        }
+      if (G_UNLIKELY (trace != NULL))
+        {
+          cm_trace_add (trace, CM_TRACE_STAGE, CM_TRACE_NO, 0, st->name, NULL);
+          cm_trace_note (trace, "no row of stage %s holds", st->name);
         }
       return NULL;
     }
 
+  if (G_UNLIKELY (trace != NULL))
+    cm_trace_add (trace, CM_TRACE_STAGE, CM_TRACE_NO, 0, st->name, NULL);
   n_lists = index_lookup (&st->index, ctx, lists, ns);
   for (guint l = 0; l < n_lists; l++)
     for (guint32 k = 0; k < ns[l]; k++)
@@ -1951,6 +2245,8 @@ group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st)
             || !row_scalar_conditions (ep, row)
             || !row_other_conditions (ctx, row, alts))
           continue;
+        if (G_UNLIKELY (trace != NULL))
+          trace_candidate (trace, s, row, spec, tier, matched, 1);
         /* smallest (−specificity, tier, −matched, seq) */
         if (best == NULL || spec > best_spec
             || (spec == best_spec
@@ -1966,6 +2262,8 @@ group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st)
             best_matched = matched;
           }
       }
+  if (G_UNLIKELY (trace != NULL))
+    trace_stage_end (trace, st, best, best_spec, best_tier, best_matched);
   return best;
 }
 
@@ -2014,6 +2312,76 @@ set_result (CmDipResult *result, CmDipStatus status, const char *group_id,
   result->primary_care = primary_care;
 }
 
+/* §7.2 / §7.3 for the trace. */
+static void
+trace_no_core (CmTrace *t, const CmDipContext *ctx, const CmEpisode *ep,
+               gboolean comprehensive, int k, const char *group_id)
+{
+  const char *e[CM_MAX_CODES];
+  int pp;
+  guint n_e = effective (ctx, ep, e, &pp);
+
+  if (ctx->d0_cat < 0 || !comprehensive)
+    {
+      cm_trace_add (t, CM_TRACE_UNGROUPED, CM_TRACE_INFO, 0, NULL, NULL);
+      if (!comprehensive)
+        cm_trace_note_text (t, "no core row; comprehensive groups are switched "
+                            "off (GROUPING.md §7.3)");
+      else
+        cm_trace_note (t, "no core row; the principal diagnosis %s does not "
+                       "start with an ICD-10 category [A-Z][0-9]{2} "
+                       "(GROUPING.md §7.3)", ctx->d[0]);
+      return;
+    }
+  cm_trace_add (t, CM_TRACE_COMPREHENSIVE, CM_TRACE_YES, 0, group_id, NULL);
+  cm_trace_table (t, "or_procedures.tsv");
+  if (k == 0)
+    {
+      const CmDipScheme *s = ctx->scheme;
+      const PxInfo *info = (const PxInfo *) s->px_info->data;
+      const char *or_code = "";
+      for (guint i = 0; i < n_e && !*or_code; i++)
+        {
+          guint32 id = cm_strtab_lookup (&s->px_codes, e[i], strlen (e[i]));
+          if (id != CM_STRTAB_NONE && info[id].is_or)
+            or_code = e[i];
+        }
+      cm_trace_code (t, or_code);
+      cm_trace_note (t, "no core row: comprehensive group of category %.3s, "
+                     "class S: effective procedure %s is on or_procedures.tsv "
+                     "(GROUPING.md §7.2)", ctx->d[0], or_code);
+    }
+  else if (k == 1)
+    cm_trace_note (t, "no core row: comprehensive group of category %.3s, class "
+                   "P: %u effective procedure(s), none on or_procedures.tsv "
+                   "(GROUPING.md §7.2)", ctx->d[0], n_e);
+  else
+    cm_trace_note (t, "no core row: comprehensive group of category %.3s, class "
+                   "M: no effective procedure (GROUPING.md §7.2)", ctx->d[0]);
+}
+
+/* §9 for the trace. */
+static void
+trace_primary_care (CmTrace *t, const CmDipContext *ctx, const Stage *st,
+                    const Row *row, gboolean pc)
+{
+  cm_trace_add (t, CM_TRACE_PRIMARY_CARE, pc ? CM_TRACE_YES : CM_TRACE_NO, 0,
+                NULL, NULL);
+  cm_trace_table (t, "primary_care.tsv");
+  if (st->is_pre)
+    cm_trace_note_text (t, "a pre row never carries the primary-care flag "
+                        "(GROUPING.md §9)");
+  else if (row->n_slots > 1)
+    cm_trace_note (t, "%s has related-procedure slots: no primary-care flag "
+                   "(GROUPING.md §9)", row->group_id);
+  else if (pc)
+    cm_trace_note (t, "a primary_care.tsv pattern matches the principal "
+                   "diagnosis %s and the principal procedure", ctx->d[0]);
+  else
+    cm_trace_note (t, "no primary_care.tsv pattern matches the principal "
+                   "diagnosis %s with this principal procedure", ctx->d[0]);
+}
+
 /**
  * cm_dip_group:
  * @ctx: a context of this thread
@@ -2025,9 +2393,35 @@ set_result (CmDipResult *result, CmDipStatus status, const char *group_id,
  * Groups one episode per GROUPING.md §5–§9. Outcomes (CHECK_FAILED,
  * EXCLUDED_DX, UNGROUPED …) are statuses, never errors. Allocates nothing.
  */
+static void dip_group (CmDipContext *ctx, const CmEpisode *episode,
+                       gboolean comprehensive, CmTrace *trace,
+                       CmDipResult *result);
+
 void
 cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
               gboolean comprehensive, CmDipResult *result)
+{
+  g_return_if_fail (ctx != NULL);
+  g_return_if_fail (episode != NULL);
+  g_return_if_fail (result != NULL);
+  dip_group (ctx, episode, comprehensive, NULL, result);
+}
+
+/* cm_dip_group, recording into @trace when it is not NULL
+ * (cm-trace-private.h). */
+void
+cm_dip_group_traced (CmDipContext *ctx, const CmEpisode *episode,
+                     gboolean comprehensive, CmTrace *trace,
+                     CmDipResult *result)
+{
+  g_return_if_fail (ctx != NULL && episode != NULL);
+  g_return_if_fail (trace != NULL && result != NULL);
+  dip_group (ctx, episode, comprehensive, trace, result);
+}
+
+static void
+dip_group (CmDipContext *ctx, const CmEpisode *episode,
+           gboolean comprehensive, CmTrace *trace, CmDipResult *result)
 {
   const CmDipScheme *s;
   const PxInfo *info;
@@ -2036,9 +2430,6 @@ cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
   guint32 id;
   int k;
 
-  g_return_if_fail (ctx != NULL);
-  g_return_if_fail (episode != NULL);
-  g_return_if_fail (result != NULL);
   s = ctx->scheme;
 
   /* §1.2: D without empty items */
@@ -2052,14 +2443,34 @@ cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
         ctx->n_d++;
       }
 
+  if (G_UNLIKELY (trace != NULL))
+    trace_input (trace, ctx, episode);
+
   /* §5.1 */
   if (ctx->n_d == 0)
     {
+      if (G_UNLIKELY (trace != NULL))
+        {
+          cm_trace_add (trace, CM_TRACE_CHECK, CM_TRACE_YES, 0, NULL, NULL);
+          cm_trace_note_text (trace, "there is no principal diagnosis: "
+                              "CHECK_FAILED (GROUPING.md §5.1)");
+        }
       set_result (result, CM_DIP_CHECK_FAILED, "", "", FALSE);
       return;
     }
   id = cm_strtab_lookup (&s->dx_codes, ctx->d[0], ctx->d_len[0]);
   ctx->d0_flags = id == CM_STRTAB_NONE ? 0 : g_array_index (s->dx_flags, guint8, id);
+  if (G_UNLIKELY (trace != NULL))
+    {
+      gboolean excluded = (ctx->d0_flags & DX_EXCLUDED) != 0;
+      cm_trace_add (trace, CM_TRACE_EXCLUDED_DX, excluded ? CM_TRACE_YES : CM_TRACE_NO,
+                    0, ctx->d[0], NULL);
+      cm_trace_code (trace, ctx->d[0]);
+      cm_trace_table (trace, "excluded_dx.tsv");
+      cm_trace_note (trace, "principal diagnosis %s is %son excluded_dx.tsv "
+                     "(exact match, GROUPING.md §5.1)%s", ctx->d[0],
+                     excluded ? "" : "not ", excluded ? ": EXCLUDED_DX" : "");
+    }
   if (ctx->d0_flags & DX_EXCLUDED)
     {
       set_result (result, CM_DIP_EXCLUDED_DX, "", "", FALSE);
@@ -2069,18 +2480,22 @@ cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
 
   /* §5.2 */
   prepare_procedures (ctx, episode);
+  if (G_UNLIKELY (trace != NULL))
+    trace_procedures (trace, ctx, episode);
 
   /* §6: the first stage that yields a row decides */
   stages = (const Stage *) s->stages->data;
   for (guint i = 0; i < s->stages->len; i++)
     {
-      const Row *row = group_stage (ctx, episode, &stages[i]);
+      const Row *row = group_stage (ctx, episode, &stages[i], trace);
 
       if (row != NULL)
         {
           /* §9: plain or conservative row outside pre, and a pattern */
           gboolean pc = !stages[i].is_pre && row->n_slots <= 1
                         && primary_care_matches (ctx);
+          if (G_UNLIKELY (trace != NULL))
+            trace_primary_care (trace, ctx, &stages[i], row, pc);
           set_result (result, CM_DIP_GROUPED, row->group_id, row->stage_name, pc);
           return;
         }
@@ -2089,6 +2504,8 @@ cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
   /* §7.3 */
   if (ctx->d0_cat < 0 || !comprehensive)
     {
+      if (G_UNLIKELY (trace != NULL))
+        trace_no_core (trace, ctx, episode, comprehensive, -1, NULL);
       set_result (result, CM_DIP_UNGROUPED, "", "", FALSE);
       return;
     }
@@ -2101,7 +2518,473 @@ cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
         k = 0;
         break;
       }
+  if (G_UNLIKELY (trace != NULL))
+    trace_no_core (trace, ctx, episode, comprehensive, k,
+                   s->zh_ids + (ctx->d0_cat * 3 + k) * ZH_ID_SIZE);
   set_result (result, CM_DIP_COMPREHENSIVE,
               s->zh_ids + (ctx->d0_cat * 3 + k) * ZH_ID_SIZE, "comprehensive",
               FALSE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Why not (cm-explain.h). Runs the engine once, then evaluates the       */
+/* target row's conditions one by one with the engine's own tests.        */
+
+typedef struct {
+  CmTrace *t;
+  int blocked;     /* first requirement that fails, -1 */
+  int preempted;   /* first preemption, -1 */
+} WhyNot;
+
+static void
+requirement_step (WhyNot *w, gboolean ok, guint depth, const char *subject,
+                  const char *condition, const char *note)
+{
+  cm_trace_add (w->t, CM_TRACE_REQUIREMENT, ok ? CM_TRACE_YES : CM_TRACE_NO,
+                depth, subject, condition);
+  cm_trace_note_text (w->t, note);
+  if (!ok && w->blocked < 0)
+    w->blocked = cm_trace_last (w->t);
+}
+
+static void
+append_dx_list (GString *o, const CmDipContext *ctx, guint from)
+{
+  for (guint i = from; i < ctx->n_d && i < from + 6; i++)
+    g_string_append_printf (o, "%s%s", i > from ? ", " : "", ctx->d[i]);
+  if (ctx->n_d > from + 6)
+    g_string_append_printf (o, " and %u more", ctx->n_d - from - 6);
+}
+
+/* "the episode's X does" / "the episode's (a, b) do not" for D[from..]. */
+static gboolean
+other_dx_fact (GString *o, const CmDipContext *ctx, DxCond c, guint from)
+{
+  const DxAlt *alts = (const DxAlt *) ctx->scheme->dx_alts->data;
+
+  for (guint i = from; i < ctx->n_d; i++)
+    if (cond_spec (alts, c, ctx->d[i], ctx->d_len[i]) >= 0)
+      {
+        g_string_append_printf (o, "the episode's %s does", ctx->d[i]);
+        return TRUE;
+      }
+  if (ctx->n_d <= from)
+    g_string_append_printf (o, "the episode has no %sdiagnosis", from ? "secondary " : "");
+  else
+    {
+      g_string_append (o, "the episode's (");
+      append_dx_list (o, ctx, from);
+      g_string_append (o, ctx->n_d - from == 1 ? ") does not" : ") do not");
+    }
+  return FALSE;
+}
+
+static void
+append_field (GString *o, const CmField *f)
+{
+  gint64 v;
+  if (field_int (f, &v))
+    g_string_append_printf (o, "%" G_GINT64_FORMAT, v);
+  else
+    g_string_append (o, f->text ? "not a whole number" : "absent");
+}
+
+/* The procedure condition of @row (§6.3), with one TERM per slot. */
+static void
+explain_procedures (WhyNot *w, const CmDipContext *ctx, const CmEpisode *ep,
+                    const Row *row, gboolean pre)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const PxSlot *slots = (const PxSlot *) s->px_slots->data + row->first_slot;
+  const char *e[CM_MAX_CODES];
+  int pp, tier;
+  guint matched, n_e = effective (ctx, ep, e, &pp);
+  gboolean ok = row_procedures (ctx, row, pre, &tier, &matched);
+  g_autoptr (GString) cond = g_string_new (NULL);
+  g_autoptr (GString) note = g_string_new (NULL);
+  const guint32 *pool;
+
+  if (row->n_slots == 0)
+    {
+      if (pre)
+        requirement_step (w, TRUE, 1, row->group_id, NULL,
+                          "a pre row without procedure combination applies "
+                          "whatever the procedures (GROUPING.md §6.3)");
+      else
+        {
+          g_string_printf (note, "conservative row (no procedure combination): "
+                           "the episode must have no effective principal "
+                           "procedure (GROUPING.md §6.3); ");
+          if (pp >= 0)
+            g_string_append_printf (note, "the episode's is %s", e[pp]);
+          else
+            g_string_append (note, "the episode has none");
+          requirement_step (w, ok, 1, row->group_id, NULL, note->str);
+        }
+      return;
+    }
+  format_slots (cond, s, row->first_slot, row->n_slots);
+  g_string_printf (note, "the procedure combination %s", ok ? "holds" : "does not hold");
+  if (ok)
+    g_string_append_printf (note, " (tier %c, %u related code(s) matched)",
+                            tier_char (tier), matched);
+  requirement_step (w, ok, 1, row->group_id, cond->str, note->str);
+
+  /* the principal slot */
+  g_string_truncate (cond, 0);
+  format_slots (cond, s, row->first_slot, 1);
+  if (row->px_any_position)
+    {
+      guint full, present;
+      gboolean sat = eval_slot (s, &slots[0], ctx->stamp_e, ctx->gen, &full, &present);
+      g_string_printf (note, "the effective procedures (any position) must "
+                       "include %s; the episode's are ", cond->str);
+      for (guint i = 0; i < n_e; i++)
+        g_string_append_printf (note, "%s%s", i ? ", " : "", e[i]);
+      if (n_e == 0)
+        g_string_append (note, "none");
+      cm_trace_add (w->t, CM_TRACE_TERM, sat ? CM_TRACE_YES : CM_TRACE_NO, 2,
+                    "slot 1", cond->str);
+      cm_trace_note_text (w->t, note->str);
+      pool = ctx->stamp_e;
+    }
+  else
+    {
+      gboolean sat = ctx->has_pp && ctx->pp_id != CM_STRTAB_NONE
+                     && slot_has_pp (s, &slots[0], ctx->pp_id);
+      g_string_printf (note, "principal procedure must be one of %s; ", cond->str);
+      if (pp >= 0)
+        g_string_append_printf (note, "the episode's is %s (first effective "
+                                "procedure that may be principal, GROUPING.md "
+                                "§5.2)", e[pp]);
+      else
+        g_string_append (note, "the episode has none (GROUPING.md §5.2)");
+      cm_trace_add (w->t, CM_TRACE_TERM, sat ? CM_TRACE_YES : CM_TRACE_NO, 2,
+                    "slot 1", cond->str);
+      cm_trace_note_text (w->t, note->str);
+      pool = ctx->stamp_o;
+    }
+
+  /* the related slots */
+  for (guint32 i = 1; i < row->n_slots; i++)
+    {
+      guint full, present;
+      gboolean sat = eval_slot (s, &slots[i], pool, ctx->gen, &full, &present);
+      char subject[16];
+
+      g_snprintf (subject, sizeof subject, "slot %u", i + 1);
+      g_string_truncate (cond, 0);
+      format_slots (cond, s, row->first_slot + i, 1);
+      if (sat)
+        g_string_printf (note, "related slot fully present (%u code(s))", full);
+      else if (present > 0)
+        g_string_printf (note, "related slot partly present (%u code(s))%s",
+                         present, pre ? "; a pre row needs every slot in full" : "");
+      else
+        g_string_printf (note, "no code of this related slot is among the "
+                         "episode's %s procedures",
+                         row->px_any_position ? "effective" : "other");
+      cm_trace_add (w->t, CM_TRACE_TERM, sat ? CM_TRACE_YES : CM_TRACE_NO, 2,
+                    subject, cond->str);
+      cm_trace_note_text (w->t, note->str);
+    }
+}
+
+/* Every condition of @row, in the engine's terms (§6.2, §6.3). */
+static void
+explain_row (WhyNot *w, const CmDipContext *ctx, const CmEpisode *ep,
+             const Row *row, gboolean pre)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const DxAlt *alts = (const DxAlt *) s->dx_alts->data;
+  g_autoptr (GString) cond = g_string_new (NULL);
+  g_autoptr (GString) note = g_string_new (NULL);
+  int spec = row_dx_spec (ctx, row, alts);
+  gint64 v;
+
+  format_dx_cond (cond, s, row->dx);
+  if (row->dx_any_position)
+    {
+      g_string_printf (note, "some diagnosis (any position, 不限定为主要诊断) must "
+                       "match dx_code %s (GROUPING.md §3); ", cond->str);
+      other_dx_fact (note, ctx, row->dx, 0);
+    }
+  else
+    g_string_printf (note, "principal diagnosis must match dx_code %s "
+                     "(GROUPING.md §3: prefix, range or *); the episode's is %s",
+                     cond->str, ctx->d[0]);
+  requirement_step (w, spec >= 0, 1, row->group_id, cond->str, note->str);
+
+  if (row->secondary.n > 0)
+    {
+      gboolean ok;
+      g_string_truncate (cond, 0);
+      format_dx_cond (cond, s, row->secondary);
+      g_string_printf (note, "some secondary diagnosis must match secondary_dx "
+                       "%s; ", cond->str);
+      ok = other_dx_fact (note, ctx, row->secondary, 1);
+      requirement_step (w, ok, 1, row->group_id, cond->str, note->str);
+    }
+  if (row->age_lt >= 0)
+    {
+      gboolean ok = field_int (&ep->age_days, &v) && v < row->age_lt;
+      g_string_printf (note, "age_days must be less than %" G_GINT64_FORMAT
+                       "; the episode's is ", row->age_lt);
+      append_field (note, &ep->age_days);
+      g_string_printf (cond, "age_days<%" G_GINT64_FORMAT, row->age_lt);
+      requirement_step (w, ok, 1, row->group_id, cond->str, note->str);
+    }
+  if (row->weight_lo >= 0)
+    {
+      gboolean ok = field_int (&ep->weight_g, &v) && v >= row->weight_lo
+                    && v <= row->weight_hi;
+      g_string_printf (note, "birth_weight_g must be from %" G_GINT64_FORMAT
+                       " to %" G_GINT64_FORMAT "; the episode's is ",
+                       row->weight_lo, row->weight_hi);
+      append_field (note, &ep->weight_g);
+      g_string_printf (cond, "birth_weight_g=%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+                       row->weight_lo, row->weight_hi);
+      requirement_step (w, ok, 1, row->group_id, cond->str, note->str);
+    }
+  if (row->resist_want != RESIST_NONE)
+    {
+      gboolean by_principal = row->resist_by_principal
+                              && (ctx->d0_flags & DX_TB_RESISTANT);
+      gboolean by_other = row->resist_other.n > 0
+                          && other_dx_matches (ctx, row->resist_other, alts);
+      gboolean resistant = by_principal || by_other;
+      gboolean want = row->resist_want == RESIST_Y;
+
+      g_string_printf (note, "the tuberculosis drug-resistance flag must be %c; "
+                       "the episode's is %c (GROUPING.md §6.4: ", want ? 'Y' : 'N',
+                       resistant ? 'Y' : 'N');
+      if (row->resist_by_principal)
+        g_string_append_printf (note, "principal diagnosis %s is %son "
+                                "tb_resistant_dx.tsv%s", ctx->d[0],
+                                (ctx->d0_flags & DX_TB_RESISTANT) ? "" : "not ",
+                                row->resist_other.n > 0 ? "; " : "");
+      if (row->resist_other.n > 0)
+        {
+          g_string_truncate (cond, 0);
+          format_dx_cond (cond, s, row->resist_other);
+          g_string_append_printf (note, "other diagnoses matching %s: ", cond->str);
+          other_dx_fact (note, ctx, row->resist_other, 1);
+        }
+      g_string_append_c (note, ')');
+      g_string_printf (cond, "drug_resistant=%c", want ? 'Y' : 'N');
+      requirement_step (w, resistant == want, 1, row->group_id, cond->str, note->str);
+    }
+  explain_procedures (w, ctx, ep, row, pre);
+}
+
+/* The key of @row for the episode (it must be a candidate). */
+static void
+row_key (const CmDipContext *ctx, const Row *row, gboolean pre, int *spec,
+         int *tier, guint *matched)
+{
+  *spec = row_dx_spec (ctx, row, (const DxAlt *) ctx->scheme->dx_alts->data);
+  row_procedures (ctx, row, pre, tier, matched);
+}
+
+static void
+preempt_step (WhyNot *w, const CmDipContext *ctx, const Row *winner,
+              gboolean pre, const char *note)
+{
+  g_autofree char *cond = row_condition_text (ctx->scheme, winner);
+  int spec, tier;
+  guint matched;
+
+  row_key (ctx, winner, pre, &spec, &tier, &matched);
+  cm_trace_add (w->t, CM_TRACE_PREEMPTED, CM_TRACE_YES, 1, winner->group_id, cond);
+  cm_trace_key (w->t, spec, tier_char (tier), (int) matched, (int) winner->seq);
+  cm_trace_note_text (w->t, note);
+  cm_trace_table (w->t, "groups.tsv");
+  if (w->preempted < 0)
+    w->preempted = cm_trace_last (w->t);
+}
+
+/* A comprehensive target ZH-<category>-<class> (§7.2). */
+static void
+explain_comprehensive (WhyNot *w, const CmDipContext *ctx, const CmEpisode *ep,
+                       gboolean comprehensive, const char *target)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const PxInfo *info = (const PxInfo *) s->px_info->data;
+  g_autoptr (GString) note = g_string_new (NULL);
+  const char *e[CM_MAX_CODES];
+  int pp;
+  guint n_e = effective (ctx, ep, e, &pp);
+  const char *or_code = NULL;
+  char want = target[7];
+  char have;
+
+  for (guint i = 0; i < n_e && or_code == NULL; i++)
+    {
+      guint32 id = cm_strtab_lookup (&s->px_codes, e[i], strlen (e[i]));
+      if (id != CM_STRTAB_NONE && info[id].is_or)
+        or_code = e[i];
+    }
+  have = or_code ? 'S' : n_e > 0 ? 'P' : 'M';
+
+  requirement_step (w, comprehensive, 1, target, NULL,
+                    comprehensive ? "comprehensive groups are switched on"
+                                  : "comprehensive groups must be switched on; "
+                                    "they are off (--no-comprehensive)");
+  g_string_printf (note, "the principal diagnosis must be in category %.3s; "
+                   "the episode's is %s", target + 3, ctx->d[0]);
+  requirement_step (w, strncmp (ctx->d[0], target + 3, 3) == 0 && ctx->d0_cat >= 0,
+                    1, target, NULL, note->str);
+  if (want == 'S')
+    g_string_printf (note, "class S: some effective procedure must be on "
+                     "or_procedures.tsv; ");
+  else if (want == 'P')
+    g_string_printf (note, "class P: there must be effective procedures, none "
+                     "on or_procedures.tsv; ");
+  else
+    g_string_printf (note, "class M: there must be no effective procedure; ");
+  if (or_code)
+    g_string_append_printf (note, "the episode's %s is on it", or_code);
+  else if (n_e > 0)
+    {
+      g_string_append (note, "the episode's effective procedures (");
+      for (guint i = 0; i < n_e; i++)
+        g_string_append_printf (note, "%s%s", i ? ", " : "", e[i]);
+      g_string_append (note, ") are not on it");
+    }
+  else
+    g_string_append (note, "the episode has no effective procedure");
+  requirement_step (w, want == have, 1, target, NULL, note->str);
+}
+
+gboolean
+cm_dip_why_not (CmDipContext *ctx, const CmEpisode *ep, gboolean comprehensive,
+                const char *target, CmTrace *t, GError **error)
+{
+  const CmDipScheme *s = ctx->scheme;
+  const Row *rows = (const Row *) s->rows->data;
+  const Stage *stages = (const Stage *) s->stages->data;
+  const Row *row = NULL;
+  const Stage *st = NULL;
+  guint st_index = 0;
+  const CmGroupResult *actual = cm_trace_get_result (t);
+  gboolean zh;
+  CmDipResult res;
+  WhyNot w = { t, -1, -1 };
+
+  for (guint i = 0; i < s->stages->len && row == NULL; i++)
+    for (guint32 k = 0; k < stages[i].n_rows; k++)
+      if (strcmp (rows[stages[i].first_row + k].group_id, target) == 0)
+        {
+          row = &rows[stages[i].first_row + k];
+          st = &stages[i];
+          st_index = i;
+          break;
+        }
+  zh = row == NULL && strlen (target) == 9 && strncmp (target, "ZH-", 3) == 0
+       && cat_of (target + 3) >= 0 && target[6] == '-'
+       && (target[7] == 'S' || target[7] == 'P' || target[7] == 'M');
+  if (row == NULL && !zh)
+    {
+      g_set_error (error, CM_EXPLAIN_ERROR, CM_EXPLAIN_ERROR_TARGET,
+                   "'%s' is not a group of scheme %s (a groups.tsv group_id "
+                   "or ZH-<category>-S|P|M)", target, s->id);
+      return FALSE;
+    }
+  cm_trace_set_target (t, target, zh ? "dip_comprehensive" : "dip_group");
+  if (actual != NULL && strcmp (actual->group_id, target) == 0)
+    {
+      cm_trace_add (t, CM_TRACE_RESULT, CM_TRACE_YES, 0, target, NULL);
+      cm_trace_note (t, "the episode groups to %s (%s)", target, actual->status);
+      cm_trace_set_verdict (t, CM_WHY_NOT_IS_RESULT, cm_trace_last (t));
+      return TRUE;
+    }
+
+  /* group once: the context then holds D, E, PP and O of the episode */
+  dip_group (ctx, ep, comprehensive, NULL, &res);
+  if (res.status == CM_DIP_CHECK_FAILED || res.status == CM_DIP_EXCLUDED_DX)
+    {
+      gboolean check = res.status == CM_DIP_CHECK_FAILED;
+      cm_trace_add (t, check ? CM_TRACE_CHECK : CM_TRACE_EXCLUDED_DX, CM_TRACE_YES,
+                    0, check ? NULL : ctx->d[0], NULL);
+      if (check)
+        cm_trace_note_text (t, "there is no principal diagnosis, so the episode "
+                            "gets status CHECK_FAILED before any group "
+                            "(GROUPING.md §5.1)");
+      else
+        cm_trace_note (t, "principal diagnosis %s is on excluded_dx.tsv, so the "
+                       "episode gets status EXCLUDED_DX before any group "
+                       "(GROUPING.md §5.1)", ctx->d[0]);
+      cm_trace_set_verdict (t, CM_WHY_NOT_NOT_GROUPED, cm_trace_last (t));
+      return TRUE;
+    }
+
+  cm_trace_add (t, CM_TRACE_TARGET, CM_TRACE_INFO, 0, target, NULL);
+  if (zh)
+    cm_trace_note (t, "comprehensive group: no core row of any stage may hold "
+                   "(GROUPING.md §7)");
+  else
+    cm_trace_note (t, "row seq %u of stage %s (rank %" G_GINT64_FORMAT ")",
+                   row->seq, st->name, st->rank);
+
+  /* stages before the target's stage (every stage, for ZH) */
+  for (guint i = 0; i < (zh ? s->stages->len : st_index); i++)
+    {
+      const Row *win = group_stage (ctx, ep, &stages[i], NULL);
+      if (win != NULL)
+        {
+          g_autofree char *why = zh
+            ? g_strdup_printf ("stage %s chooses core row %s, so no comprehensive "
+                               "group is formed", stages[i].name, win->group_id)
+            : g_strdup_printf ("stage %s comes before %s (stage_rank) and "
+                               "chooses %s; later stages are not consulted "
+                               "(GROUPING.md §6.1)", stages[i].name, st->name,
+                               win->group_id);
+          preempt_step (&w, ctx, win, stages[i].is_pre, why);
+          break;
+        }
+    }
+
+  if (zh)
+    explain_comprehensive (&w, ctx, ep, comprehensive, target);
+  else
+    {
+      explain_row (&w, ctx, ep, row, st->is_pre);
+      if (w.blocked < 0)
+        {
+          const Row *win = group_stage (ctx, ep, st, NULL);
+          if (win != NULL && win != row)
+            {
+              int spec, tier;
+              guint matched;
+              g_autofree char *why = NULL;
+
+              row_key (ctx, row, st->is_pre, &spec, &tier, &matched);
+              if (st->is_pre)
+                why = g_strdup_printf ("%s comes before %s in seq and holds: the "
+                                       "first row of stage pre wins "
+                                       "(GROUPING.md §6.1)", win->group_id,
+                                       row->group_id);
+              else
+                why = g_strdup_printf ("%s ranks before %s in stage %s: %s's key "
+                                       "is (-specificity %d, tier %c, matched %u, "
+                                       "seq %u) (GROUPING.md §6.6)", win->group_id,
+                                       row->group_id, st->name, row->group_id,
+                                       spec, tier_char (tier), matched, row->seq);
+              preempt_step (&w, ctx, win, st->is_pre, why);
+            }
+        }
+    }
+
+  if (w.blocked >= 0)
+    cm_trace_set_verdict (t, CM_WHY_NOT_BLOCKED, w.blocked);
+  else if (w.preempted >= 0)
+    cm_trace_set_verdict (t, CM_WHY_NOT_PREEMPTED, w.preempted);
+  else
+    {
+      cm_trace_add (t, CM_TRACE_RESULT, CM_TRACE_INFO, 0, target, NULL);
+      cm_trace_note (t, "every condition holds; the episode groups to %s",
+                     actual ? actual->group_id : "?");
+      cm_trace_set_verdict (t, CM_WHY_NOT_PREEMPTED, cm_trace_last (t));
+    }
+  return TRUE;
 }

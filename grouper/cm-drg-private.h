@@ -16,6 +16,7 @@
 
 #include "cm-drg.h"
 #include "cm-strtab-private.h"
+#include "cm-trace.h"
 
 G_BEGIN_DECLS
 
@@ -148,6 +149,9 @@ struct _CmDrgScheme {
   CmDrgCheck *checks;
   guint n_checks;
 
+  GMappedFile *pack;      /* when loaded from a pack: info, list_members,
+                           * list_sizes and the strtabs point into it */
+
   /* settings */
   const char *ungroupable_code;
   const char *fail_mdc, *fail_adrg, *fail_drg;
@@ -186,9 +190,29 @@ typedef struct {
   guint64 *bits[CM_N_BITS];       /* owned by the context */
   guint32 text_id[CM_N_FIELDS];   /* looked-up ids of sex/dept/discharge */
   gboolean text_done[CM_N_FIELDS];
+  /* tracing (cm-trace.h): NULL when no trace is asked for; the engine
+   * tests it once per step and does nothing else for it */
+  CmTrace *trace;
+  guint trace_depth;              /* depth of the search's MDC steps */
+  const char *const *dx_text;     /* the code texts behind dx / px */
+  const char *const *px_text;
 } CmEval;
 
 #define CM_EVAL_ERROR (-1)
+
+/* cm-drg.c */
+CmDrgScheme *cm_drg_scheme_alloc (const char *dir, gboolean tables);
+gboolean cm_drg_scheme_read_settings (CmDrgScheme *s, GError **error);
+
+/* cm-drg-pack.c: the compiled-scheme cache. */
+gboolean cm_drg_pack_enabled (void);
+/* The cached compiled scheme of @dir, or NULL (no pack, stale, corrupt,
+ * or built by another engine version: the caller loads the TSV files). */
+CmDrgScheme *cm_drg_pack_load (const char *dir);
+/* Writes the pack of a scheme just loaded from @dir (best effort). */
+void cm_drg_pack_save (const CmDrgScheme *s, const char *dir);
+/* The pack file for @dir (for tests and `casemix scheme`). */
+char *cm_drg_pack_path (const char *dir);
 
 /* Compiles @text; returns the root node index. Errors name @where
  * ("file:line") and the 1-based column of the condition cell @col0 + offset. */
@@ -197,6 +221,17 @@ gboolean cm_cond_compile (CmDrgScheme *scheme, const char *text,
                           guint32 *root, GError **error);
 /* 1 true, 0 false, CM_EVAL_ERROR on a non-integer in a numeric comparison */
 int cm_cond_eval (CmEval *ev, guint32 node);
+/* Appends the condition at @node in the syntax of FORMAT.md §4 (the text
+ * it was compiled from, white space normalised). */
+void cm_cond_format (const CmDrgScheme *scheme, guint32 node, GString *out);
+/* The name of a condition field ("age_years", …). */
+const char *cm_cond_field_name (guint field);
+/* The complication rule (§4.2) for secondary diagnosis D[@i] at level MCC
+ * (@mcc) or CC: 0 not of that level, 1 counts, 2 excluded by the
+ * principal's exclusion id. *@excl is the code's exclusion id (CM_NO_ID
+ * when 0). For explanations; has_mcc/has_cc do not call it. */
+int cm_cond_complication (const CmEval *ev, guint i, gboolean mcc,
+                          guint32 *excl);
 
 static inline gboolean
 cm_bit_test (const guint64 *bits, guint32 list)
@@ -213,6 +248,29 @@ cm_bits_words (const CmDrgScheme *s)
 
 /* Fills the diagnosis (@dx TRUE) or procedure bitsets of @ev. */
 void cm_eval_fill_bits (CmEval *ev, gboolean dx);
+
+/* cm-drg.c: builds D and P of @episode into @ev exactly as cm_drg_group
+ * does (translation, code ids, bitsets). FALSE when the episode stops
+ * before the checks (translation): @result then holds that outcome. */
+gboolean cm_drg_prepare (CmDrgContext *ctx, const CmEpisode *episode,
+                         gboolean translate, CmEval *ev,
+                         CmGroupResult *result);
+/* (transfer none): the scheme of @ctx. */
+const CmDrgScheme *cm_drg_context_get_scheme (const CmDrgContext *ctx);
+
+/* cm-explain.c: what the DRG engine records when ev->trace is set. */
+void cm_drg_trace_input (CmEval *ev, const CmEpisode *episode,
+                         gboolean translated);
+void cm_drg_trace_reject (CmTrace *trace, const CmDrgScheme *scheme,
+                          const CmEpisode *episode, const char *status);
+void cm_drg_trace_check (CmEval *ev, const CmDrgCheck *check, int result);
+void cm_drg_trace_mdc (CmEval *ev, const CmDrgMdc *mdc, int result);
+void cm_drg_trace_mdc_empty (CmEval *ev, const CmDrgMdc *mdc);
+void cm_drg_trace_rule (CmEval *ev, const CmDrgRule *rule, int result);
+void cm_drg_trace_split (CmEval *ev, const CmDrgSplit *split, int result);
+void cm_drg_trace_fallback (CmEval *ev, const CmDrgRule *rule);
+void cm_drg_trace_nothing (CmEval *ev);
+void cm_drg_trace_retry (CmEval *ev, const char *procedure);
 
 /* TRUE when code id @code belongs to list @list. */
 static inline gboolean

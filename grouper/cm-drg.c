@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cm-drg-private.h"
+#include "cm-trace-private.h"
 #include "cm-tsv-private.h"
 
 struct _CmDrgContext {
@@ -682,6 +683,29 @@ bool_setting (CmDrgScheme *s, const char *key, gboolean *out, GError **error)
   return TRUE;
 }
 
+CmDrgScheme *
+cm_drg_scheme_alloc (const char *dir, gboolean tables)
+{
+  CmDrgScheme *s = g_new0 (CmDrgScheme, 1);
+
+  g_atomic_ref_count_init (&s->ref);
+  s->dir = g_strdup (dir);
+  s->id = g_path_get_basename (dir);
+  s->meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  s->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  s->names = g_hash_table_new (g_str_hash, g_str_equal);
+  s->strings = g_string_chunk_new (16 * 1024);
+  s->nodes = g_array_new (FALSE, FALSE, sizeof (CmCondNode));
+  s->kids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  if (tables)
+    {
+      cm_strtab_init (&s->codes);
+      cm_strtab_init (&s->lists);
+      cm_strtab_init (&s->excl);
+    }
+  return s;
+}
+
 gboolean
 cm_drg_scheme_is_drg_folder (const char *dir)
 {
@@ -705,19 +729,13 @@ cm_drg_scheme_load (const char *dir, GError **error)
                    "%s: no such scheme folder", dir);
       return NULL;
     }
-  s = g_new0 (CmDrgScheme, 1);
-  g_atomic_ref_count_init (&s->ref);
-  s->dir = g_strdup (dir);
-  s->id = g_path_get_basename (dir);
-  s->meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  s->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  s->names = g_hash_table_new (g_str_hash, g_str_equal);
-  s->strings = g_string_chunk_new (16 * 1024);
-  s->nodes = g_array_new (FALSE, FALSE, sizeof (CmCondNode));
-  s->kids = g_array_new (FALSE, FALSE, sizeof (guint32));
-  cm_strtab_init (&s->codes);
-  cm_strtab_init (&s->lists);
-  cm_strtab_init (&s->excl);
+  if (cm_drg_pack_enabled ())
+    {
+      s = cm_drg_pack_load (dir);
+      if (s != NULL)
+        return g_steal_pointer (&s);
+    }
+  s = cm_drg_scheme_alloc (dir, TRUE);
   members = g_array_sized_new (FALSE, FALSE, sizeof (Membership), 128 * 1024);
   cm_strtab_reserve (&s->codes, 80 * 1024);
   ld.s = s;
@@ -743,16 +761,7 @@ cm_drg_scheme_load (const char *dir, GError **error)
   s->format_version = v[0] - '0';
 
   if (!load_kv (&ld, "settings.tsv", s->settings, error)
-      || !setting (s, "ungroupable_code", &s->ungroupable_code, error)
-      || !setting (s, "fail_mdc", &s->fail_mdc, error)
-      || !setting (s, "fail_adrg", &s->fail_adrg, error)
-      || !setting (s, "fail_drg", &s->fail_drg, error)
-      || !setting (s, "reject_mdc", &s->reject_mdc, error)
-      || !setting (s, "reject_adrg", &s->reject_adrg, error)
-      || !setting (s, "reject_drg", &s->reject_drg, error)
-      || !setting (s, "check_error_status", &s->check_error_status, error)
-      || !bool_setting (s, "retry_each_secondary_px", &s->retry_each_secondary_px, error)
-      || !bool_setting (s, "translate_usable", &s->translate_usable, error))
+      || !cm_drg_scheme_read_settings (s, error))
     return NULL;
 
   if (!load_lists (&ld, error)
@@ -766,7 +775,26 @@ cm_drg_scheme_load (const char *dir, GError **error)
       || !load_names (&ld, "adrg_names.tsv", "adrg", TRUE, error)
       || !load_names (&ld, "mdc_names.tsv", "mdc", TRUE, error))
     return NULL;
+  if (cm_drg_pack_enabled ())
+    cm_drg_pack_save (s, dir);
   return g_steal_pointer (&s);
+}
+
+gboolean
+cm_drg_scheme_read_settings (CmDrgScheme *s, GError **error)
+{
+  if (!setting (s, "ungroupable_code", &s->ungroupable_code, error)
+      || !setting (s, "fail_mdc", &s->fail_mdc, error)
+      || !setting (s, "fail_adrg", &s->fail_adrg, error)
+      || !setting (s, "fail_drg", &s->fail_drg, error)
+      || !setting (s, "reject_mdc", &s->reject_mdc, error)
+      || !setting (s, "reject_adrg", &s->reject_adrg, error)
+      || !setting (s, "reject_drg", &s->reject_drg, error)
+      || !setting (s, "check_error_status", &s->check_error_status, error)
+      || !bool_setting (s, "retry_each_secondary_px", &s->retry_each_secondary_px, error)
+      || !bool_setting (s, "translate_usable", &s->translate_usable, error))
+    return FALSE;
+  return TRUE;
 }
 
 CmDrgScheme *
@@ -791,9 +819,13 @@ cm_drg_scheme_unref (CmDrgScheme *s)
   cm_strtab_clear (&s->codes);
   cm_strtab_clear (&s->lists);
   cm_strtab_clear (&s->excl);
-  g_free (s->info);
-  g_free (s->list_members);
-  g_free (s->list_sizes);
+  if (s->pack == NULL)
+    {
+      g_free (s->info);
+      g_free (s->list_members);
+      g_free (s->list_sizes);
+    }
+  g_clear_pointer (&s->pack, g_mapped_file_unref);
   g_clear_pointer (&s->nodes, g_array_unref);
   g_clear_pointer (&s->kids, g_array_unref);
   g_free (s->mdcs);
@@ -953,10 +985,13 @@ typedef struct {
   gboolean error;
 } Found;
 
+/* With ev->trace set, every condition evaluated is recorded as a step
+ * (cm-explain.c); without, the only cost is one pointer test per step. */
 static void
 search (CmEval *ev, Found *out)
 {
   const CmDrgScheme *s = ev->scheme;
+  CmTrace *trace = ev->trace;
 
   out->code = s->ungroupable_code;
   out->rule = NULL;
@@ -965,6 +1000,8 @@ search (CmEval *ev, Found *out)
     {
       const CmDrgMdc *mdc = &s->mdcs[m];
       int r = cm_cond_eval (ev, mdc->cond);
+      if (G_UNLIKELY (trace != NULL))
+        cm_drg_trace_mdc (ev, mdc, r);
       if (r == CM_EVAL_ERROR)
         goto error;
       if (!r)
@@ -973,6 +1010,8 @@ search (CmEval *ev, Found *out)
         {
           const CmDrgRule *rule = &s->rules[mdc->rules_off + i];
           r = cm_cond_eval (ev, rule->cond);
+          if (G_UNLIKELY (trace != NULL))
+            cm_drg_trace_rule (ev, rule, r);
           if (r == CM_EVAL_ERROR)
             goto error;
           if (!r)
@@ -981,6 +1020,8 @@ search (CmEval *ev, Found *out)
             {
               const CmDrgSplit *sp = &s->splits[rule->splits_off + k];
               r = cm_cond_eval (ev, sp->cond);
+              if (G_UNLIKELY (trace != NULL))
+                cm_drg_trace_split (ev, sp, r);
               if (r == CM_EVAL_ERROR)
                 goto error;
               if (r)
@@ -992,12 +1033,18 @@ search (CmEval *ev, Found *out)
             }
           if (rule->fallback[0] != '\0')
             {
+              if (G_UNLIKELY (trace != NULL))
+                cm_drg_trace_fallback (ev, rule);
               out->code = rule->fallback;
               out->rule = rule;
               return;
             }
         }
+      if (G_UNLIKELY (trace != NULL))
+        cm_drg_trace_mdc_empty (ev, mdc);
     }
+  if (G_UNLIKELY (trace != NULL))
+    cm_drg_trace_nothing (ev);
   return;
 error:
   out->error = TRUE;
@@ -1072,49 +1119,45 @@ lookup_ids (const CmDrgScheme *s, const char *const *codes, guint n,
     }
 }
 
-void
-cm_drg_group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
-              CmGroupResult *res)
+/* D and P (§3, §5.1) into @ev; FALSE when translation stops the episode
+ * (then @res holds the outcome). */
+static inline gboolean
+prepare (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
+         CmEval *ev, CmGroupResult *res, CmTrace *trace)
 {
-  const CmDrgScheme *s;
-  CmEval ev;
+  const CmDrgScheme *s = ctx->scheme;
   const char *const *dx = ep->dx;
   const char *const *px = ep->px;
   guint n_dx = MIN (ep->n_dx, CM_MAX_CODES);
   guint n_px = MIN (ep->n_px, CM_MAX_CODES);
-  Found found;
-  const char *code;
-
-  g_return_if_fail (ctx != NULL && ep != NULL && res != NULL);
-  s = ctx->scheme;
-  res->family = CM_SCHEME_FAMILY_DRG;
-  res->group_id = "";
-  res->rule_stage = "";
-  res->primary_care = FALSE;
 
   if (translate_on)
     {
       gboolean dx_unmapped, px_unmapped;
+      const char *reject = NULL;
 
       if (!s->translate_usable && n_px > 0)
         {
           /* the reference raises an exception here (FORMAT.md §6) */
+          if (G_UNLIKELY (trace != NULL))
+            cm_drg_trace_reject (trace, s, ep, "ERROR");
           set_result (res, "ERROR", "", "", "");
-          return;
+          return FALSE;
         }
       memcpy (ctx->tdx, dx, n_dx * sizeof (char *));
       memcpy (ctx->tpx, px, n_px * sizeof (char *));
       n_dx = translate (s, ctx->tdx, n_dx, TRUE, &dx_unmapped);
       n_px = translate (s, ctx->tpx, n_px, FALSE, &px_unmapped);
       if (dx_unmapped)
+        reject = "ZD_NOT_MAPPING";
+      else if (!ep->px_text_empty && px_unmapped)
+        reject = "SS_NOT_MAPPING";
+      if (reject != NULL)
         {
-          set_reject (s, res, "ZD_NOT_MAPPING");
-          return;
-        }
-      if (!ep->px_text_empty && px_unmapped)
-        {
-          set_reject (s, res, "SS_NOT_MAPPING");
-          return;
+          if (G_UNLIKELY (trace != NULL))
+            cm_drg_trace_reject (trace, s, ep, reject);
+          set_reject (s, res, reject);
+          return FALSE;
         }
       dx = ctx->tdx;
       px = ctx->tpx;
@@ -1122,22 +1165,64 @@ cm_drg_group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
   lookup_ids (s, dx, n_dx, ctx->dx_ids);
   lookup_ids (s, px, n_px, ctx->px_ids);
 
-  memset (&ev, 0, sizeof ev);
-  ev.scheme = s;
-  ev.ep = ep;
-  ev.dx = ctx->dx_ids;
-  ev.n_dx = n_dx;
-  ev.px = ctx->px_ids;
-  ev.n_px = n_px;
-  ev.has_mcc = ev.has_cc = -1;
+  memset (ev, 0, sizeof *ev);
+  ev->scheme = s;
+  ev->ep = ep;
+  ev->dx = ctx->dx_ids;
+  ev->n_dx = n_dx;
+  ev->px = ctx->px_ids;
+  ev->n_px = n_px;
+  ev->has_mcc = ev->has_cc = -1;
+  ev->dx_text = dx;
+  ev->px_text = px;
   for (int b = 0; b < CM_N_BITS; b++)
-    ev.bits[b] = ctx->bits + (gsize) b * cm_bits_words (s);
-  cm_eval_fill_bits (&ev, TRUE);
-  cm_eval_fill_bits (&ev, FALSE);
+    ev->bits[b] = ctx->bits + (gsize) b * cm_bits_words (s);
+  cm_eval_fill_bits (ev, TRUE);
+  cm_eval_fill_bits (ev, FALSE);
+  return TRUE;
+}
+
+gboolean
+cm_drg_prepare (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
+                CmEval *ev, CmGroupResult *res)
+{
+  res->family = CM_SCHEME_FAMILY_DRG;
+  res->group_id = "";
+  res->rule_stage = "";
+  res->primary_care = FALSE;
+  return prepare (ctx, ep, translate_on, ev, res, NULL);
+}
+
+/* cm_drg_group, recording into @trace when it is not NULL. */
+static void
+group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
+       CmTrace *trace, CmGroupResult *res)
+{
+  const CmDrgScheme *s = ctx->scheme;
+  CmEval ev;
+  guint n_px;
+  Found found;
+  const char *code;
+
+  res->family = CM_SCHEME_FAMILY_DRG;
+  res->group_id = "";
+  res->rule_stage = "";
+  res->primary_care = FALSE;
+
+  if (!prepare (ctx, ep, translate_on, &ev, res, trace))
+    return;
+  n_px = ev.n_px;
+  if (G_UNLIKELY (trace != NULL))
+    {
+      ev.trace = trace;
+      cm_drg_trace_input (&ev, ep, translate_on);
+    }
 
   for (guint i = 0; i < s->n_checks; i++)
     {
       int r = cm_cond_eval (&ev, s->checks[i].cond);
+      if (G_UNLIKELY (trace != NULL))
+        cm_drg_trace_check (&ev, &s->checks[i], r);
       if (r == CM_EVAL_ERROR)
         {
           set_reject (s, res, s->check_error_status);
@@ -1154,11 +1239,16 @@ cm_drg_group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
   if (!found.error && found.rule == NULL && s->retry_each_secondary_px
       && n_px >= 2)
     {
+      const char *const *px_text = ev.px_text;
+
       for (guint i = 1; i < n_px; i++)
         {
           ev.px = &ctx->px_ids[i];
+          ev.px_text = px_text + i;
           ev.n_px = 1;
           cm_eval_fill_bits (&ev, FALSE);
+          if (G_UNLIKELY (trace != NULL))
+            cm_drg_trace_retry (&ev, px_text[i]);
           search (&ev, &found);
           if (found.error || found.rule != NULL)
             break;
@@ -1191,4 +1281,26 @@ cm_drg_group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
         set_result (res, "SUCCESS", mdc, adrg, code);
       }
   }
+}
+
+void
+cm_drg_group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
+              CmGroupResult *res)
+{
+  g_return_if_fail (ctx != NULL && ep != NULL && res != NULL);
+  group (ctx, ep, translate_on, NULL, res);
+}
+
+void
+cm_drg_group_traced (CmDrgContext *ctx, const CmEpisode *ep,
+                     gboolean translate_on, CmTrace *trace, CmGroupResult *res)
+{
+  g_return_if_fail (ctx != NULL && ep != NULL && trace != NULL && res != NULL);
+  group (ctx, ep, translate_on, trace, res);
+}
+
+const CmDrgScheme *
+cm_drg_context_get_scheme (const CmDrgContext *ctx)
+{
+  return ctx->scheme;
 }

@@ -6,6 +6,7 @@
 #include "cm-scheme.h"
 #include "cm-drg.h"
 #include "cm-dip.h"
+#include "cm-trace-private.h"
 
 struct _CmScheme {
   gatomicrefcount ref;
@@ -177,4 +178,65 @@ cm_group (CmGroupContext *ctx, const CmEpisode *ep, CmGroupFlags flags,
     res->rule_stage = dr.rule_stage;
     res->primary_care = dr.primary_care;
   }
+}
+
+void
+cm_group_traced (CmGroupContext *ctx, const CmEpisode *ep, CmGroupFlags flags,
+                 CmTrace *trace, CmGroupResult *res)
+{
+  const char *name = NULL;
+
+  g_return_if_fail (ctx != NULL && ep != NULL && trace != NULL && res != NULL);
+
+  cm_trace_clear (trace);
+  cm_trace_set_scheme (trace, cm_scheme_get_id (ctx->scheme), ctx->scheme->family);
+  cm_trace_set_episode (trace, ep->episode_id);
+  if (ctx->drg)
+    {
+      cm_drg_group_traced (ctx->drg, ep, (flags & CM_GROUP_TRANSLATE) != 0,
+                           trace, res);
+      if (*res->drg)
+        name = cm_drg_scheme_lookup_name (ctx->scheme->drg, res->drg);
+      cm_trace_add (trace, CM_TRACE_RESULT, CM_TRACE_INFO, 0, res->drg, NULL);
+      cm_trace_note (trace, "status %s, mdc %s, adrg %s, drg %s", res->status,
+                     *res->mdc ? res->mdc : "-", *res->adrg ? res->adrg : "-",
+                     *res->drg ? res->drg : "-");
+    }
+  else
+    {
+      CmDipResult dr;
+      cm_dip_group_traced (ctx->dip, ep, (flags & CM_GROUP_NO_COMPREHENSIVE) == 0,
+                           trace, &dr);
+      res->family = CM_SCHEME_FAMILY_DIP;
+      res->status = dr.status_name;
+      res->mdc[0] = res->adrg[0] = res->drg[0] = '\0';
+      res->group_id = dr.group_id;
+      res->rule_stage = dr.rule_stage;
+      res->primary_care = dr.primary_care;
+      cm_trace_add (trace, CM_TRACE_RESULT, CM_TRACE_INFO, 0, res->group_id, NULL);
+      cm_trace_note (trace, "status %s, group %s, stage %s, primary care %d",
+                     res->status, *res->group_id ? res->group_id : "-",
+                     *res->rule_stage ? res->rule_stage : "-",
+                     res->primary_care ? 1 : 0);
+    }
+  cm_trace_set_result (trace, res, name);
+}
+
+/* Internals for cm-explain.c (cm-trace-private.h). */
+CmDrgContext *
+cm_group_context_get_drg (CmGroupContext *ctx)
+{
+  return ctx->drg;
+}
+
+CmDipContext *
+cm_group_context_get_dip (CmGroupContext *ctx)
+{
+  return ctx->dip;
+}
+
+CmScheme *
+cm_group_context_get_scheme (CmGroupContext *ctx)
+{
+  return ctx->scheme;
 }

@@ -35,6 +35,7 @@ typedef struct _CmScheme CmScheme;
 typedef struct _CmDrgScheme CmDrgScheme;
 typedef struct _CmDipScheme CmDipScheme;
 typedef struct _CmGroupContext CmGroupContext;
+typedef struct _CmTrace CmTrace;  /* cm-trace.h */
 
 /* Grouping options. */
 typedef enum {
@@ -101,6 +102,23 @@ CM_API gboolean cm_scheme_check_flags (const CmScheme *scheme,
  */
 CM_API void cm_group (CmGroupContext *ctx, const CmEpisode *episode,
                       CmGroupFlags flags, CmGroupResult *result);
+
+/**
+ * cm_group_traced:
+ * @ctx: a context of this thread
+ * @episode: the episode
+ * @flags: options
+ * @trace: a trace (cm-trace.h); cleared, then filled with the scheme and
+ *   episode ids, every step the grouper took, and the result
+ * @result: (out): the result, exactly as cm_group() gives it
+ *
+ * Groups one episode like cm_group() and records the path it took. Meant
+ * for one episode at a time (explanations, the HTTP service): it
+ * allocates and formats; cm_group() stays the batch entry point.
+ */
+CM_API void cm_group_traced (CmGroupContext *ctx, const CmEpisode *episode,
+                             CmGroupFlags flags, CmTrace *trace,
+                             CmGroupResult *result);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmScheme, cm_scheme_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmGroupContext, cm_group_context_free)

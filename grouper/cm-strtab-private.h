@@ -15,9 +15,10 @@ G_BEGIN_DECLS
 #define CM_STRTAB_NONE G_MAXUINT32
 
 typedef struct {
-  const char *str;     /* NUL-terminated, in chunk */
+  guint32 off;         /* of the NUL-terminated text in blob */
   guint32 len;
   guint32 hash;
+  guint32 pad;
 } CmStrtabEntry;
 
 typedef struct {
@@ -28,7 +29,10 @@ typedef struct {
   guint32 n;           /* number of entries */
   guint32 cap;         /* capacity of entries */
   CmStrtabEntry *entries;
-  GStringChunk *chunk;
+  char *blob;          /* every text, NUL-terminated, one after the other */
+  gsize blob_len;
+  gsize blob_cap;
+  gboolean borrowed;   /* arrays belong to a mapped pack: never freed or grown */
 } CmStrtab;
 
 void cm_strtab_init (CmStrtab *tab);
@@ -36,14 +40,15 @@ void cm_strtab_clear (CmStrtab *tab);
 guint32 cm_strtab_hash (const char *s, gsize len);
 /* Sizes the table for @n entries (fewer re-hashes while loading). */
 void cm_strtab_reserve (CmStrtab *tab, guint32 n);
-/* The id of @s, adding it when new. */
+/* The id of @s, adding it when new. Texts returned by cm_strtab_get()
+ * before the call may move: take pointers only once the table is built. */
 guint32 cm_strtab_intern (CmStrtab *tab, const char *s, gsize len);
 /* The id of @s or CM_STRTAB_NONE. */
 guint32 cm_strtab_lookup (const CmStrtab *tab, const char *s, gsize len);
 static inline const char *
 cm_strtab_get (const CmStrtab *tab, guint32 id)
 {
-  return tab->entries[id].str;
+  return tab->blob + tab->entries[id].off;
 }
 
 G_END_DECLS

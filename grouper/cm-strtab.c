@@ -11,16 +11,22 @@ cm_strtab_init (CmStrtab *tab)
   memset (tab, 0, sizeof *tab);
   tab->mask = 1023;
   tab->slots = g_new0 (guint64, tab->mask + 1);
-  tab->chunk = g_string_chunk_new (64 * 1024);
 }
 
 void
 cm_strtab_clear (CmStrtab *tab)
 {
-  g_clear_pointer (&tab->slots, g_free);
-  g_clear_pointer (&tab->entries, g_free);
-  g_clear_pointer (&tab->chunk, g_string_chunk_free);
+  if (!tab->borrowed)
+    {
+      g_free (tab->slots);
+      g_free (tab->entries);
+      g_free (tab->blob);
+    }
+  tab->slots = NULL;
+  tab->entries = NULL;
+  tab->blob = NULL;
   tab->n = tab->cap = 0;
+  tab->blob_len = tab->blob_cap = 0;
 }
 
 static void grow (CmStrtab *tab);
@@ -110,7 +116,7 @@ probe (const CmStrtab *tab, const char *s, gsize len, guint32 h, guint32 *at)
       if ((guint32) (e >> 32) == h)
         {
           const CmStrtabEntry *en = &tab->entries[(guint32) e - 1];
-          if (en->len == len && memcmp (en->str, s, len) == 0)
+          if (en->len == len && memcmp (tab->blob + en->off, s, len) == 0)
             {
               *at = i;
               return (guint32) e;
@@ -138,6 +144,12 @@ cm_strtab_intern (CmStrtab *tab, const char *s, gsize len)
 
   if (e != 0)
     return e - 1;
+  g_return_val_if_fail (!tab->borrowed, CM_STRTAB_NONE);
+  if (tab->blob_len + len + 1 > tab->blob_cap)
+    {
+      tab->blob_cap = MAX (tab->blob_cap * 2, MAX (tab->blob_len + len + 1, 64 * 1024));
+      tab->blob = g_realloc (tab->blob, tab->blob_cap);
+    }
   if (tab->n == tab->cap)
     {
       tab->cap = tab->cap ? tab->cap * 2 : 1024;
@@ -146,7 +158,11 @@ cm_strtab_intern (CmStrtab *tab, const char *s, gsize len)
   id = tab->n++;
   tab->entries[id].hash = h;
   tab->entries[id].len = (guint32) len;
-  tab->entries[id].str = g_string_chunk_insert_len (tab->chunk, s, (gssize) len);
+  tab->entries[id].off = (guint32) tab->blob_len;
+  tab->entries[id].pad = 0;
+  memcpy (tab->blob + tab->blob_len, s, len);
+  tab->blob[tab->blob_len + len] = '\0';
+  tab->blob_len += len + 1;
   tab->slots[at] = (guint64) h << 32 | (id + 1);
   if ((guint64) tab->n * 2 > tab->mask)
     grow (tab);

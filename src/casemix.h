@@ -12,6 +12,8 @@ extern "C" {
 #include "cm-scheme.h"
 #include "cm-drg.h"
 #include "cm-dip.h"
+#include "cm-trace.h"
+#include "cm-explain.h"
 #include "cm-episode-reader.h"
 #include "cm-pipeline.h"
 #include "cm-tables.h"

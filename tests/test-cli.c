@@ -101,7 +101,7 @@ typedef struct {
 static ExitCase exit_cases[] = {
   { "no command", "", 2, "Usage" },
   { "unknown command", "frobnicate", 2, "unknown command 'frobnicate'" },
-  { "scheme missing", "group /dev/null", 2, "--scheme is required" },
+  { "scheme missing", "group /dev/null", 2, "give one of --scheme, --schemes or --region" },
   { "unknown option", "group --scheme chs-drg-1.1 --bogus /dev/null", 2, "bogus" },
   { "bad input format", "group --scheme chs-drg-1.1 --input-format xml /dev/null", 2,
     "--input-format must be episodes or opendrg" },

@@ -212,6 +212,12 @@ static DipCase cases[] = {
     "A19.000x001", "", "", "", FALSE, G, "FZ-1856", "aux_tb", FALSE },
   { "x10 U84.300 is a prefix: U84.300x001 marks resistance (§6.4)",
     "A18.001|U84.300x001", "", "", "", FALSE, G, "FZ-1852", "aux_tb", FALSE },
+  { "x11 related 14.5400x001&14.5904 full (2) beats BX-473's 14.5400x001 (1) (§6.6)",
+    "E11.300x001", "14.7201|14.5400x001|14.5904", "", "", FALSE, G, "BX-474", "merge", FALSE },
+  { "x12 half of an & alternative: tier B beats plain BX-475 (§6.3, §6.6)",
+    "E11.300x001", "14.7401|14.5904", "", "", FALSE, G, "BX-474", "merge", FALSE },
+  { "x13 BX-624 36.0700 + 36.0601 full beats plain BX-623 (§6.6)",
+    "I21.000x001", "36.0700|36.0601", "", "", FALSE, G, "BX-624", "merge", FALSE },
 };
 
 #undef G

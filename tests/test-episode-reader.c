@@ -529,6 +529,230 @@ Test (episode_parser, nul_byte_is_a_control_char)
   cr_assert_str_eq (reject.message, "control character U+0000 at byte 3");
 }
 
+/* ---- the word-at-a-time fast path -------------------------------------- */
+
+/* Parses @line; the rendered reject ("" when accepted) goes to @out. */
+static void
+render_parse (const CmEpisodeParser *parser, const char *line, gsize len,
+              char *out, gsize size)
+{
+  g_autofree char *buf = NULL;
+  CmEpisode ep;
+  CmReject reject;
+
+  if (parse_text (parser, line, len, &buf, &ep, &reject))
+    out[0] = '\0';
+  else
+    cm_reject_format (&reject, out, size);
+}
+
+typedef struct {
+  const char *bytes;
+  const char *rendered;  /* then the 1-based byte */
+} Insertion;
+
+/* E§4.1-3 at every offset of a good line, so at every position in an
+ * eight-byte word and in the final partial word: the message names the
+ * exact byte. */
+Test (episode_parser, bad_byte_at_every_offset)
+{
+  static const Insertion insertions[] = {
+    { "\xff", "encoding: invalid UTF-8 at byte " },
+    { "\x80", "encoding: invalid UTF-8 at byte " },
+    { "\xe5\xbf", "encoding: invalid UTF-8 at byte " },
+    { "\xef\xbb\xbf", "bom: byte order mark (U+FEFF) at byte " },
+    { "\t", "control_char: control character U+0009 at byte " },
+    { "\x01", "control_char: control character U+0001 at byte " },
+    { "\x1f", "control_char: control character U+001F at byte " },
+    { "\x7f", "control_char: control character U+007F at byte " },
+  };
+  g_autoptr (CmEpisodeParser) parser = cm_episode_parser_new (CM_INPUT_EPISODES);
+  const char *good = GOOD;
+  gsize good_len = strlen (good);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (insertions); k++)
+    for (gsize i = 0; i <= good_len; i++)
+      {
+        g_autofree char *line = g_strdup_printf ("%.*s%s%s", (int) i, good,
+                                                 insertions[k].bytes, good + i);
+        g_autofree char *want = g_strdup_printf ("%s%zu",
+                                                 insertions[k].rendered, i + 1);
+        char got[CM_REJECT_MESSAGE_LEN + 32];
+
+        render_parse (parser, line, strlen (line), got, sizeof got);
+        cr_assert_str_eq (got, want, "insertion %zu at offset %zu", k, i);
+      }
+}
+
+/* E§4: a `"` anywhere, then a later byte that fails an earlier check: the
+ * earlier check wins wherever the quote is. */
+Test (episode_parser, quote_then_later_bad_byte)
+{
+  g_autoptr (CmEpisodeParser) parser = cm_episode_parser_new (CM_INPUT_EPISODES);
+  const char *good = GOOD;
+  gsize good_len = strlen (good);
+
+  for (gsize i = 0; i <= good_len; i++)
+    {
+      g_autofree char *bad_utf8 = g_strdup_printf ("%.*s\"%s\xff", (int) i,
+                                                   good, good + i);
+      g_autofree char *ctrl = g_strdup_printf ("%.*s\"%s\x01", (int) i, good,
+                                               good + i);
+      g_autofree char *bom = g_strdup_printf ("%.*s\"%s\xef\xbb\xbf", (int) i,
+                                              good, good + i);
+      g_autofree char *utf8 = g_strdup_printf ("%.*s\"%s\xc3\xa9", (int) i,
+                                               good, good + i);
+      g_autofree char *want = NULL;
+      char got[CM_REJECT_MESSAGE_LEN + 32];
+
+      render_parse (parser, bad_utf8, strlen (bad_utf8), got, sizeof got);
+      want = g_strdup_printf ("encoding: invalid UTF-8 at byte %zu",
+                              good_len + 2);
+      cr_assert_str_eq (got, want, "quote at %zu", i);
+      g_clear_pointer (&want, g_free);
+
+      render_parse (parser, ctrl, strlen (ctrl), got, sizeof got);
+      want = g_strdup_printf ("control_char: control character U+0001 at "
+                              "byte %zu", good_len + 2);
+      cr_assert_str_eq (got, want, "quote at %zu", i);
+      g_clear_pointer (&want, g_free);
+
+      render_parse (parser, bom, strlen (bom), got, sizeof got);
+      want = g_strdup_printf ("bom: byte order mark (U+FEFF) at byte %zu",
+                              good_len + 2);
+      cr_assert_str_eq (got, want, "quote at %zu", i);
+
+      /* valid UTF-8 after the quote: the quote is the first failure */
+      render_parse (parser, utf8, strlen (utf8), got, sizeof got);
+      cr_assert (g_str_has_prefix (got, "quote: "), "quote at %zu: %s", i, got);
+    }
+}
+
+/* E§4.6: lines of 1-17 bytes (shorter than one word, one word and a part,
+ * two words). */
+Test (episode_parser, short_lines)
+{
+  g_autoptr (CmEpisodeParser) parser = cm_episode_parser_new (CM_INPUT_EPISODES);
+  const char *good = GOOD;
+  const char *commas = ",,,,,,,,,,,,,,,,,";
+
+  for (gsize n = 1; n <= 17; n++)
+    {
+      char got[CM_REJECT_MESSAGE_LEN + 32];
+      char want[CM_REJECT_MESSAGE_LEN + 32];
+      guint fields = 1;
+      g_autofree char *tab = g_strdup_printf ("%.*s\t", (int) n - 1, good);
+
+      for (gsize i = 0; i < n; i++)
+        fields += good[i] == ',';
+      render_parse (parser, good, n, got, sizeof got);
+      g_snprintf (want, sizeof want, "columns: %u fields, expected 24", fields);
+      cr_assert_str_eq (got, want, "prefix of %zu bytes", n);
+
+      render_parse (parser, commas, n, got, sizeof got);
+      g_snprintf (want, sizeof want, "columns: %zu fields, expected 24", n + 1);
+      cr_assert_str_eq (got, want, "%zu commas", n);
+
+      render_parse (parser, tab, n, got, sizeof got);
+      g_snprintf (want, sizeof want,
+                  "control_char: control character U+0009 at byte %zu", n);
+      cr_assert_str_eq (got, want, "tab at byte %zu", n);
+
+      render_parse (parser, "\"abcdefghijklmnopq", n, got, sizeof got);
+      cr_assert_str_eq (got, "quote: unterminated quoted field 1 (episode_id)",
+                        "quote, %zu bytes", n);
+    }
+}
+
+/* E§4.6 around CM_MAX_CSV_FIELDS (64), where the fast path hands over. */
+Test (episode_parser, many_fields)
+{
+  g_autoptr (CmEpisodeParser) parser = cm_episode_parser_new (CM_INPUT_EPISODES);
+
+  for (guint n = 60; n <= 70; n++)
+    {
+      g_autofree char *pad = g_strnfill (n - 24, ',');
+      g_autofree char *line = g_strconcat (GOOD, pad, NULL);
+      char got[CM_REJECT_MESSAGE_LEN + 32];
+      char want[CM_REJECT_MESSAGE_LEN + 32];
+
+      render_parse (parser, line, strlen (line), got, sizeof got);
+      g_snprintf (want, sizeof want, "columns: %u fields, expected 24", n);
+      cr_assert_str_eq (got, want, "%u fields", n);
+    }
+}
+
+/* Good lines with every field shifted through every offset in a word:
+ * plain, with non-ASCII text, with a space and `!`, with a quoted last
+ * field. */
+Test (episode_parser, values_at_every_alignment)
+{
+  static const struct {
+    const char *dept;
+    const char *last;
+    CmPerDiemCategory per_diem;
+  } variants[] = {
+    { "0304", "", CM_PER_DIEM_NONE },
+    { "\xe5\xbf\x83\xe5\x86\x85", "nursing", CM_PER_DIEM_NURSING },
+    { "Ward 3!", "psych", CM_PER_DIEM_PSYCH },
+    { "0304", "\"rehab\"", CM_PER_DIEM_REHAB },
+    { "\"a,\"\"b\"", "hospice", CM_PER_DIEM_HOSPICE },
+  };
+  g_autoptr (CmEpisodeParser) parser = cm_episode_parser_new (CM_INPUT_EPISODES);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (variants); k++)
+    for (gsize n = 1; n <= 17; n++)
+      {
+        g_autofree char *id = g_strnfill (n, 'E');
+        g_autofree char *line = g_strdup_printf (
+          "%s,P1,H1," L_ORG L_PERSON "2024-03-01,2024-03-05,4,%s,1,0,"
+          L_CODES "1000.00,10.00,200.00,700.00,%s", id, variants[k].dept,
+          variants[k].last);
+        g_autofree char *buf = NULL;
+        CmEpisode ep;
+        CmReject reject;
+
+        cr_assert (parse_text (parser, line, strlen (line), &buf, &ep,
+                               &reject),
+                   "variant %zu, id of %zu: %s: %s", k, n, reject.key,
+                   reject.message);
+        cr_assert_str_eq (ep.episode_id, id);
+        cr_assert_str_eq (ep.patient_id, "P1");
+        cr_assert_str_eq (ep.county_id, "430102");
+        cr_assert_eq (ep.insured_region, CM_REGION_LOCAL);
+        cr_assert (ep.age_years.is_int && ep.age_years.value == 45);
+        cr_assert_eq (ep.admit_date, 19783);
+        cr_assert (ep.los_days.is_int && ep.los_days.value == 4);
+        cr_assert_eq (ep.n_dx, 2);
+        cr_assert_str_eq (ep.dx[1], "I10.x00");
+        cr_assert_eq (ep.n_px, 1);
+        cr_assert_str_eq (ep.px[0], "36.0601");
+        cr_assert_eq (ep.total_cost_fen, 100000);
+        cr_assert_eq (ep.fund_paid_ffs_fen, 70000);
+        cr_assert_eq (ep.per_diem_category, variants[k].per_diem,
+                      "variant %zu, id of %zu", k, n);
+      }
+}
+
+/* An OpenDRG file may use all CM_MAX_CSV_FIELDS columns. */
+Test (opendrg, sixty_four_columns)
+{
+  g_autoptr (GString) header = g_string_new (OD_HDR);
+  g_autoptr (CmEpisodeParser) parser = NULL;
+  g_autofree char *pad = g_strnfill (64 - 10, ',');
+  g_autofree char *line = g_strconcat ("1,1,45,,,0304,3,1,A01,", pad, NULL);
+  g_autofree char *longer = g_strconcat (line, ",", NULL);
+  char got[CM_REJECT_MESSAGE_LEN + 32];
+
+  for (int i = 11; i <= 64; i++)
+    g_string_append_printf (header, ",c%d", i);
+  parser = opendrg_parser (header->str);
+  render_parse (parser, line, strlen (line), got, sizeof got);
+  cr_assert_str_eq (got, "");
+  render_parse (parser, longer, strlen (longer), got, sizeof got);
+  cr_assert_str_eq (got, "columns: 65 fields, expected 64");
+}
+
 Test (episode_parser, get_format)
 {
   g_autoptr (CmEpisodeParser) a = cm_episode_parser_new (CM_INPUT_EPISODES);

@@ -32,6 +32,108 @@ group_worker_free (gpointer worker)
 static GroupJob *the_job;  /* read-only during a run */
 static char outbuf[1 << 20];
 
+/* --schemes / --region: the scheme of each episode chosen by its discharge
+ * date from a schemes.tsv timeline (cm-timeline.h), with the shadow scheme
+ * of that date grouped alongside. An episode whose date no primary range
+ * covers gets status NO_SCHEME (a business outcome, not an error). */
+typedef struct {
+  CmTimeline *tl;
+  CmGroupFlags flags;
+  gboolean shadow;
+} TimelineJob;
+
+static gpointer
+timeline_worker_new (gpointer user_data)
+{
+  return cm_timeline_context_new (((TimelineJob *) user_data)->tl);
+}
+
+static void
+timeline_worker_free (gpointer worker)
+{
+  cm_timeline_context_free (worker);
+}
+
+static TimelineJob *the_timeline_job;  /* read-only during a run */
+
+static void
+timeline_append (GString *out, gboolean found, CmScheme *scheme, const CmGroupResult *res,
+                 gboolean full)
+{
+  if (!found)
+    {
+      g_string_append (out, full ? ",NO_SCHEME,,," : ",NO_SCHEME,");
+      return;
+    }
+  cm_csv_append_field (out, cm_scheme_get_id (scheme));
+  g_string_append_c (out, ',');
+  g_string_append (out, res->status);
+  g_string_append_c (out, ',');
+  if (full)
+    {
+      cm_csv_append_field (out, res->family == CM_SCHEME_FAMILY_DRG ? res->mdc : "");
+      g_string_append_c (out, ',');
+      cm_csv_append_field (out, res->family == CM_SCHEME_FAMILY_DRG ? res->adrg : "");
+      g_string_append_c (out, ',');
+    }
+  cm_csv_append_field (out, res->family == CM_SCHEME_FAMILY_DRG ? res->drg : res->group_id);
+}
+
+static const char *
+timeline_process (gpointer worker, const CmEpisode *ep, GString *out)
+{
+  CmGroupResult res, shadow;
+  CmScheme *s = NULL, *ss = NULL;
+  gboolean found = cm_timeline_group (worker, ep, CM_TIMELINE_PRIMARY,
+                                      the_timeline_job->flags, &res, &s);
+
+  cm_csv_append_field (out, ep->episode_id);
+  g_string_append_c (out, ',');
+  timeline_append (out, found, s, &res, TRUE);
+  if (the_timeline_job->shadow)
+    {
+      if (cm_timeline_group (worker, ep, CM_TIMELINE_SHADOW, the_timeline_job->flags,
+                             &shadow, &ss))
+        {
+          g_string_append_c (out, ',');
+          timeline_append (out, TRUE, ss, &shadow, FALSE);
+        }
+      else
+        g_string_append (out, ",,,");
+    }
+  g_string_append_c (out, '\n');
+  return found ? res.status : "NO_SCHEME";
+}
+
+/* The timeline of --schemes FILE, or of --region R: policy/R/schemes.tsv
+ * under the tables search path (cm-tables.h). */
+static CmTimeline *
+load_timeline (const char *path, const char *region, GError **error)
+{
+  g_auto (GStrv) dirs = NULL;
+  g_autoptr (GString) where = g_string_new (NULL);
+
+  if (path != NULL)
+    return cm_timeline_load (path, error);
+  if (*region == '\0' || strchr (region, '/') != NULL || strcmp (region, "..") == 0)
+    {
+      g_set_error (error, CM_SCHEME_ERROR, CM_SCHEME_ERROR_NOT_FOUND,
+                   "--region: '%s' is not a region name", region);
+      return NULL;
+    }
+  dirs = cm_tables_search_path ();
+  for (guint i = 0; dirs[i]; i++)
+    {
+      g_autofree char *p = g_build_filename (dirs[i], "policy", region, "schemes.tsv", NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
+        return cm_timeline_load (p, error);
+      g_string_append_printf (where, "%s%s", i ? ", " : "", p);
+    }
+  g_set_error (error, CM_SCHEME_ERROR, CM_SCHEME_ERROR_NOT_FOUND,
+               "--region %s: no schemes.tsv (looked for %s)", region, where->str);
+  return NULL;
+}
+
 static const char *
 group_process (gpointer worker, const CmEpisode *ep, GString *out)
 {
@@ -79,6 +181,9 @@ int
 cm_cli_group (int argc, char **argv)
 {
   g_autofree char *scheme_arg = NULL;
+  g_autofree char *schemes_path = NULL, *region = NULL;
+  g_autoptr (CmTimeline) timeline = NULL;
+  TimelineJob tjob = { 0 };
   g_autofree char *input_format = NULL;
   g_autofree char *out_path = NULL;
   g_autofree char *rejects_path = NULL;
@@ -88,6 +193,11 @@ cm_cli_group (int argc, char **argv)
   GOptionEntry entries[] = {
     { "scheme", 0, 0, G_OPTION_ARG_STRING, &scheme_arg,
       "Scheme folder, or the name of a shipped scheme", "SCHEME" },
+    { "schemes", 0, 0, G_OPTION_ARG_FILENAME, &schemes_path,
+      "Choose the scheme per episode by discharge date from a schemes.tsv timeline "
+      "(a shadow scheme adds shadow_scheme,shadow_status,shadow_code)", "FILE" },
+    { "region", 0, 0, G_OPTION_ARG_STRING, &region,
+      "Use the shipped timeline tables/policy/REGION/schemes.tsv", "REGION" },
     { "translate", 0, 0, G_OPTION_ARG_NONE, &translate,
       "Translate codes through the scheme's dx_map/px_map (DRG)", NULL },
     { "no-comprehensive", 0, 0, G_OPTION_ARG_NONE, &no_comprehensive,
@@ -126,9 +236,9 @@ cm_cli_group (int argc, char **argv)
       cm_cli_error ("group: %s", error->message);
       return CM_EXIT_USAGE;
     }
-  if (scheme_arg == NULL)
+  if ((scheme_arg != NULL) + (schemes_path != NULL) + (region != NULL) != 1)
     {
-      cm_cli_error ("group: --scheme is required");
+      cm_cli_error ("group: give one of --scheme, --schemes or --region");
       return CM_EXIT_USAGE;
     }
   if (rest != NULL && g_strv_length (rest) > 1)
@@ -154,21 +264,45 @@ cm_cli_group (int argc, char **argv)
       return CM_EXIT_USAGE;
     }
 
-  scheme_dir = cm_tables_find (scheme_arg, &error);
-  if (scheme_dir != NULL)
-    scheme = cm_scheme_load (scheme_dir, &error);
-  if (scheme == NULL)
-    {
-      cm_cli_error ("%s", error->message);
-      return CM_EXIT_SCHEME;
-    }
-  job.scheme = scheme;
   job.flags = (translate ? CM_GROUP_TRANSLATE : 0)
               | (no_comprehensive ? CM_GROUP_NO_COMPREHENSIVE : 0);
-  if (!cm_scheme_check_flags (scheme, job.flags, &error))
+  if (scheme_arg == NULL)
     {
-      cm_cli_error ("group: %s", error->message);
-      return CM_EXIT_USAGE;
+      timeline = load_timeline (schemes_path, region, &error);
+      if (timeline == NULL)
+        {
+          cm_cli_error ("%s", error->message);
+          return CM_EXIT_SCHEME;
+        }
+      for (guint i = 0; i < cm_timeline_get_n_schemes (timeline); i++)
+        if (!cm_scheme_check_flags (cm_timeline_get_scheme (timeline, i), job.flags, &error))
+          {
+            cm_cli_error ("group: %s", error->message);
+            return CM_EXIT_USAGE;
+          }
+      tjob.tl = timeline;
+      tjob.flags = job.flags;
+      tjob.shadow = cm_timeline_has_shadow (timeline);
+      ops.worker_new = timeline_worker_new;
+      ops.worker_free = timeline_worker_free;
+      ops.process = timeline_process;
+    }
+  else
+    {
+      scheme_dir = cm_tables_find (scheme_arg, &error);
+      if (scheme_dir != NULL)
+        scheme = cm_scheme_load (scheme_dir, &error);
+      if (scheme == NULL)
+        {
+          cm_cli_error ("%s", error->message);
+          return CM_EXIT_SCHEME;
+        }
+      job.scheme = scheme;
+      if (!cm_scheme_check_flags (scheme, job.flags, &error))
+        {
+          cm_cli_error ("group: %s", error->message);
+          return CM_EXIT_USAGE;
+        }
     }
 
   if (strcmp (input, "-") != 0)
@@ -205,7 +339,11 @@ cm_cli_group (int argc, char **argv)
         }
     }
 
-  if (cm_scheme_get_family (scheme) == CM_SCHEME_FAMILY_DRG)
+  if (timeline != NULL)
+    fputs (tjob.shadow ? "episode_id,scheme,status,mdc,adrg,code,"
+                         "shadow_scheme,shadow_status,shadow_code\n"
+                       : "episode_id,scheme,status,mdc,adrg,code\n", out);
+  else if (cm_scheme_get_family (scheme) == CM_SCHEME_FAMILY_DRG)
     fputs ("episode_id,status,mdc,adrg,drg\n", out);
   else
     fputs ("episode_id,status,group_id,rule_stage,primary_care\n", out);
@@ -213,8 +351,11 @@ cm_cli_group (int argc, char **argv)
   popt.n_threads = (guint) threads;
   popt.input_name = input;
   the_job = &job;
-  ok = cm_pipeline_run (fd, &popt, &ops, &job, out, rej, &stats, &error);
+  the_timeline_job = &tjob;
+  ok = cm_pipeline_run (fd, &popt, &ops, timeline ? (gpointer) &tjob : (gpointer) &job, out,
+                        rej, &stats, &error);
   the_job = NULL;
+  the_timeline_job = NULL;
   if (fd > 0)
     close (fd);
   if (fflush (out) != 0 || ferror (out))

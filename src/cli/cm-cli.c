@@ -13,7 +13,11 @@ static const struct {
   const char *summary;
 } commands[] = {
   { "group", cm_cli_group, "group episodes with a DRG or DIP scheme" },
+  { "scheme", cm_cli_scheme, "import/export the NHSA DRG workbook, describe a scheme" },
+  { "compare", cm_cli_compare, "migration report: the same episodes under two schemes" },
   { "sample", cm_cli_sample, "write synthetic episodes (demo, tests, benchmarks)" },
+  { "explain", cm_cli_explain, "show why one episode groups where it does, or why not elsewhere" },
+  { "price", cm_cli_price, "price episodes under a payment policy" }, { "catalogue", cm_cli_catalogue, "build DRG weights / DIP scores from base data" },
 };
 
 void

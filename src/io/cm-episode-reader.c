@@ -18,6 +18,16 @@
  *   4. the columns in file order, each with its own rule, cross-field rules
  *      attributed to the later column; then `money`.
  *
+ * Stages 1 and 2 have a fast path for the usual line (scan_plain): eight
+ * bytes at a time it proves that the line is printable ASCII, on which
+ * stage 1 cannot fail, and when the line holds no `"` it splits it at the
+ * commas in the same pass. It never rejects: any other line (a byte outside
+ * 0x20-0x7E anywhere, short lines, too many fields) is handed unchanged to
+ * the byte-by-byte stages, so the first failing check and its message are
+ * the same either way. Later stages compare by length and parse with
+ * straight-line code; a field holds no NUL by then, so its length is its
+ * string length.
+ *
  * Nothing here allocates per line: the CmEpisode points into the rewritten
  * line (code lists are split by overwriting `|` with NUL). The parser is
  * read-only once the header is set, so threads can share it. `duplicate_id`
@@ -420,6 +430,49 @@ typedef enum {
   SCAN_SLOW,    /* anything else: both stages, byte by byte */
 } ScanResult;
 
+/* Where scan_plain is: the current field starts at start, n fields are
+ * done (their commas overwritten). */
+typedef struct {
+  char *start;
+  gsize n;
+} Scan;
+
+/* One word of scan_plain: the eight bytes at line + base, of which only
+ * those with 0x80 in @keep are new. SCAN_SPLIT when they were all printable
+ * ASCII without a quote and their commas are done. */
+static G_ALWAYS_INLINE inline ScanResult
+scan_word (char *line, gsize base, guint64 keep, Fields *f, Scan *sc)
+{
+  guint64 w = load_word (line + base);
+  guint64 low = w & BYTES_7F;
+  guint64 commas;
+
+  /* Bytes outside 0x23-0x7E: what ends the fast path (not printable ASCII,
+   * or `"`), plus space and `!`, which only cost the exact test. */
+  if (G_UNLIKELY (((w | (low + BYTES_01) | ~(low + BYTES_01 * (0x80 - 0x23)))
+                   & keep) != 0))
+    {
+      if ((nonprint_bytes (w) & keep) != 0)
+        return SCAN_SLOW;
+      if ((ascii_bytes_equal (w, '"') & keep) != 0)
+        return SCAN_QUOTED;
+    }
+  for (commas = ascii_bytes_equal (w, ',') & keep; commas != 0;
+       commas &= commas - 1)
+    {
+      char *at = line + base + ((guint) __builtin_ctzll (commas) >> 3);
+
+      if (G_UNLIKELY (sc->n == CM_MAX_CSV_FIELDS - 1))
+        return SCAN_SLOW;
+      f->value[sc->n] = sc->start;
+      f->len[sc->n] = (gsize) (at - sc->start);
+      sc->n++;
+      *at = '\0';
+      sc->start = at + 1;
+    }
+  return SCAN_SPLIT;
+}
+
 /* The fast path of stages 1 and 2, eight bytes at a time. A line of
  * printable ASCII (0x20-0x7E) is valid UTF-8 with no BOM and no control
  * character, so stage 1 cannot fail on it; without a `"` stage 2 is a split
@@ -429,58 +482,39 @@ typedef enum {
 static ScanResult
 scan_plain (char *line, gsize len, Fields *f)
 {
-  gsize start = 0;
-  gsize i = 0;
-  guint n = 0;
+  Scan sc = { line, 0 };
+  ScanResult r = SCAN_SPLIT;
+  gsize base;
 
   if (len < 8)
     return SCAN_SLOW;
-  while (i < len)
+  for (base = 0; base <= len - 8; base += 8)
     {
-      gsize base = i;
-      guint64 keep = BYTES_80;
-      guint64 w, commas;
-
-      if (len - i < 8)
-        {
-          /* the final word, without the bytes already seen */
-          base = len - 8;
-          keep = BYTES_80 << (8 * (i - base));
-        }
-      w = load_word (line + base);
-      i = base + 8;
-      if ((nonprint_bytes (w) & keep) != 0)
-        goto undo_slow;
-      if ((ascii_bytes_equal (w, '"') & keep) != 0)
-        goto undo_quoted;
-      for (commas = ascii_bytes_equal (w, ',') & keep; commas != 0;
-           commas &= commas - 1)
-        {
-          gsize at = base + (gsize) (__builtin_ctzll (commas) >> 3);
-
-          if (G_UNLIKELY (n == CM_MAX_CSV_FIELDS - 1))
-            goto undo_slow;
-          f->value[n] = line + start;
-          f->len[n] = at - start;
-          n++;
-          line[at] = '\0';
-          start = at + 1;
-        }
+      r = scan_word (line, base, BYTES_80, f, &sc);
+      if (G_UNLIKELY (r != SCAN_SPLIT))
+        goto stopped;
     }
-  f->value[n] = line + start;
-  f->len[n] = len - start;
-  f->n = n + 1;
+  if (base != len)
+    {
+      /* the final word, without the bytes already seen */
+      r = scan_word (line, len - 8, BYTES_80 << (8 * (8 - (len - base))), f,
+                     &sc);
+      base = len - 8;
+      if (G_UNLIKELY (r != SCAN_SPLIT))
+        goto stopped;
+    }
+  f->value[sc.n] = sc.start;
+  f->len[sc.n] = (gsize) (line + len - sc.start);
+  f->n = (guint) sc.n + 1;
   return SCAN_SPLIT;
 
-undo_quoted:
-  for (guint k = 0; k < n; k++)
+stopped:
+  for (gsize k = 0; k < sc.n; k++)
     f->value[k][f->len[k]] = ',';
-  return is_printable_from (line, i, len) ? SCAN_QUOTED : SCAN_SLOW;
-
-undo_slow:
-  for (guint k = 0; k < n; k++)
-    f->value[k][f->len[k]] = ',';
-  return SCAN_SLOW;
+  /* a quote, all bytes so far printable ASCII: the rest decides */
+  if (r == SCAN_QUOTED && !is_printable_from (line, base + 8, len))
+    r = SCAN_SLOW;
+  return r;
 }
 
 /* Stages 1 and 2 together: the checks every line of both formats gets. */
@@ -501,16 +535,35 @@ check_line (char *line, gsize len, CmInputFormat format, Fields *f,
     }
 }
 
+/* The characters of an id: [A-Za-z0-9_.-]. */
+static const guint8 id_char[256] = {
+  ['-'] = 1, ['.'] = 1, ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['_'] = 1,
+  ['a' ... 'z'] = 1,
+};
+
 /* [A-Za-z0-9_.-]{1,40} */
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 is_id (const char *s, gsize len)
 {
+  const guchar *p = (const guchar *) s;
+  guint ok = 1;
+  gsize i = 0;
+
   if (len == 0 || len > EPISODE_MAX_ID_LEN)
     return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
-      return FALSE;
-  return TRUE;
+  for (; i + 4 <= len; i += 4)
+    ok &= id_char[p[i]] & id_char[p[i + 1]] & id_char[p[i + 2]]
+          & id_char[p[i + 3]];
+  for (; i < len; i++)
+    ok &= id_char[p[i]];
+  return ok != 0;
+}
+
+/* Whether @c is an ASCII digit. */
+static inline gboolean
+is_digit (char c)
+{
+  return (guchar) (c - '0') <= 9;
 }
 
 typedef enum {
@@ -519,53 +572,72 @@ typedef enum {
   INT_NEGATIVE,  /* a minus sign: below every range we check */
 } IntStatus;
 
-/* -?[0-9]+ into a non-negative value, saturating at G_MAXINT64 (leading
- * zeros allowed). */
-static IntStatus
-parse_count (const char *s, gint64 *out)
+/* -?[0-9]+ (@len bytes) into a non-negative value, saturating at
+ * G_MAXINT64 (leading zeros allowed). */
+static G_ALWAYS_INLINE inline IntStatus
+parse_count (const char *s, gsize len, gint64 *out)
 {
+  const char *end = s + len;
   gboolean neg = FALSE;
   guint64 v = 0;
 
-  if (*s == '-')
+  if (len > 0 && *s == '-')
     {
       neg = TRUE;
       s++;
     }
-  if (*s == '\0')
+  if (s == end)
     return INT_NOT_INT;
-  for (; *s; s++)
+  if (end - s <= 18)
     {
-      if (*s < '0' || *s > '9')
-        return INT_NOT_INT;
-      if (v <= (guint64) G_MAXINT64 / 10)
-        v = v * 10 + (guint64) (*s - '0');
-      if (v > (guint64) G_MAXINT64)
-        v = G_MAXINT64;
+      /* below 10^18: nothing to saturate */
+      for (; s < end; s++)
+        {
+          guint digit = (guchar) (*s - '0');
+
+          if (digit > 9)
+            return INT_NOT_INT;
+          v = v * 10 + digit;
+        }
+    }
+  else
+    {
+      for (; s < end; s++)
+        {
+          if (*s < '0' || *s > '9')
+            return INT_NOT_INT;
+          if (v <= (guint64) G_MAXINT64 / 10)
+            v = v * 10 + (guint64) (*s - '0');
+          if (v > (guint64) G_MAXINT64)
+            v = G_MAXINT64;
+        }
     }
   *out = (gint64) v;
   return neg ? INT_NEGATIVE : INT_OK;
 }
 
 static gboolean
-is_leap (int y)
+is_leap (guint y)
 {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
+/* Days since 1970-01-01 of a proleptic Gregorian date from year 1 on
+ * (H. Hinnant's days_from_civil, for non-negative years). */
 static gint32
-days_from_civil (int y, int m, int d)
+days_from_civil (guint y, guint m, guint d)
 {
-  int era, yoe, doy, doe;
+  /* days from 1 March to the first of each month, January first */
+  static const guint16 march_doy[12] = {
+    306, 337, 0, 31, 61, 92, 122, 153, 184, 214, 245, 275,
+  };
+  guint era, yoe, doe;
 
   y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
+  era = y / 400;
   yoe = y - era * 400;
-  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + march_doy[m - 1] + d - 1;
+  return (gint32) (era * 146097 + doe) - 719468;
 }
 
 typedef enum {
@@ -575,45 +647,53 @@ typedef enum {
 } DateStatus;
 
 /* YYYY-MM-DD, years 0001–9999. */
-static DateStatus
+static G_ALWAYS_INLINE inline DateStatus
 parse_date (const char *s, gsize len, gint32 *out)
 {
-  static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-  int y, m, d;
+  static const guint8 mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  guint y, m, d;
 
-  if (len != 10 || s[4] != '-' || s[7] != '-')
+  if (len != 10 || s[4] != '-' || s[7] != '-'
+      || !(is_digit (s[0]) & is_digit (s[1]) & is_digit (s[2])
+           & is_digit (s[3]) & is_digit (s[5]) & is_digit (s[6])
+           & is_digit (s[8]) & is_digit (s[9])))
     return DATE_FORM;
-  for (gsize i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && !g_ascii_isdigit (s[i]))
-      return DATE_FORM;
-  y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-  m = (s[5] - '0') * 10 + (s[6] - '0');
-  d = (s[8] - '0') * 10 + (s[9] - '0');
+  y = (guint) (s[0] - '0') * 1000 + (guint) (s[1] - '0') * 100
+      + (guint) (s[2] - '0') * 10 + (guint) (s[3] - '0');
+  m = (guint) (s[5] - '0') * 10 + (guint) (s[6] - '0');
+  d = (guint) (s[8] - '0') * 10 + (guint) (s[9] - '0');
   if (y < 1 || m < 1 || m > 12 || d < 1)
     return DATE_CALENDAR;
-  if (d > mdays[m - 1] + (m == 2 && is_leap (y)))
+  if (d > mdays[m - 1] + (guint) (m == 2 && is_leap (y)))
     return DATE_CALENDAR;
   *out = days_from_civil (y, m, d);
   return DATE_OK;
 }
 
 /* [0-9]{1,12}\.[0-9]{2} into fen, digit by digit. */
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 parse_money (const char *s, gsize len, CmFen *out)
 {
-  CmFen v = 0;
+  const char *dot;
+  guint d1, d2;
+  guint64 v = 0;
 
   if (len < 4 || len > 15 || s[len - 3] != '.')
     return FALSE;
-  for (gsize i = 0; i < len; i++)
+  dot = s + len - 3;
+  d1 = (guchar) (dot[1] - '0');
+  d2 = (guchar) (dot[2] - '0');
+  if (d1 > 9 || d2 > 9)
+    return FALSE;
+  for (; s < dot; s++)
     {
-      if (i == len - 3)
-        continue;
-      if (!g_ascii_isdigit (s[i]))
+      guint digit = (guchar) (*s - '0');
+
+      if (digit > 9)
         return FALSE;
-      v = v * 10 + (s[i] - '0');
+      v = v * 10 + digit;
     }
-  *out = v;
+  *out = (CmFen) (v * 100 + d1 * 10 + d2);
   return TRUE;
 }
 
@@ -709,13 +789,54 @@ split_episode_codes (char *text, gsize len, gboolean may_be_empty,
 
 #define REJECT_COL(col, ...) \
   reject_set (reject, line_no, episode_columns[col], __VA_ARGS__)
+/* Whether column @col of f is exactly the string literal @lit (4 to 16
+ * characters). */
+#define TEXT_IS(col, lit) \
+  (G_STATIC_ASSERT_EXPR (sizeof lit - 1 >= 4 && sizeof lit - 1 <= 16), \
+   text_is (f->value[col], f->len[col], lit, sizeof lit - 1))
+
+/* Whether @s (@len bytes) is @lit (@lit_len bytes, 4 to 16, a constant):
+ * two overlapping loads instead of a memcmp() call. */
+static inline gboolean
+text_is (const char *s, gsize len, const char *lit, gsize lit_len)
+{
+  if (len != lit_len)
+    return FALSE;
+  if (lit_len >= 8)
+    {
+      guint64 a0, a1, b0, b1;
+
+      memcpy (&a0, s, 8);
+      memcpy (&a1, s + lit_len - 8, 8);
+      memcpy (&b0, lit, 8);
+      memcpy (&b1, lit + lit_len - 8, 8);
+      return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+  else
+    {
+      guint32 a0, a1, b0, b1;
+
+      memcpy (&a0, s, 4);
+      memcpy (&a1, s + lit_len - 4, 4);
+      memcpy (&b0, lit, 4);
+      memcpy (&b1, lit + lit_len - 4, 4);
+      return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+}
+
+/* cm_field_set_text() for a text of one ASCII digit, which is an integer. */
+static inline void
+set_digit (CmField *field, const char *s)
+{
+  cm_field_set_int (field, s, s[0] - '0');
+}
 
 /* An integer column in [lo, hi]; fills *out. */
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 check_range (const Fields *f, int col, gint64 lo, gint64 hi, gint64 *out,
              guint64 line_no, CmReject *reject)
 {
-  switch (parse_count (f->value[col], out))
+  switch (parse_count (f->value[col], f->len[col], out))
     {
     case INT_NOT_INT:
       return REJECT_COL (col, "not an integer");
@@ -737,7 +858,7 @@ static gboolean
 check_newborn (const Fields *f, int col, gint64 age_years, gint64 lo,
                gint64 hi, CmField *field, guint64 line_no, CmReject *reject)
 {
-  gint64 v;
+  gint64 v = 0;
 
   if (f->len[col] == 0)
     return TRUE;  /* absent */
@@ -749,7 +870,7 @@ check_newborn (const Fields *f, int col, gint64 age_years, gint64 lo,
   return TRUE;
 }
 
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 check_date (const Fields *f, int col, gint32 *out, guint64 line_no,
             CmReject *reject)
 {
@@ -765,7 +886,7 @@ check_date (const Fields *f, int col, gint32 *out, guint64 line_no,
     }
 }
 
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 check_money (const Fields *f, int col, CmFen *out, guint64 line_no,
              CmReject *reject)
 {
@@ -774,7 +895,7 @@ check_money (const Fields *f, int col, CmFen *out, guint64 line_no,
   return TRUE;
 }
 
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 check_id (const Fields *f, int col, const char **out, guint64 line_no,
           CmReject *reject)
 {
@@ -792,19 +913,23 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
 {
   char *const *v = f->value;
   const gsize *len = f->len;
-  gint64 age_years, los_days, icu_hours, expected_los;
+  gint64 age_years = 0, los_days = 0, icu_hours = 0, expected_los;
   CmFen paid;
   const char *s;
 
   if (f->n != EPISODE_N_COLUMNS)
     return reject_set (reject, line_no, KEY_COLUMNS,
                        "%u fields, expected %d", f->n, EPISODE_N_COLUMNS);
-  for (guint i = 0; i < EPISODE_N_COLUMNS; i++)
-    if (len[i] > CM_MAX_FIELD_CHARS
-        && utf8_chars (v[i], len[i]) > CM_MAX_FIELD_CHARS)
-      return reject_set (reject, line_no, KEY_FIELD_LENGTH,
-                         "field %u (%s) is longer than %d characters", i + 1,
-                         episode_columns[i], CM_MAX_FIELD_CHARS);
+  /* the fields lie in order inside the line: when all of them span at most
+   * CM_MAX_FIELD_CHARS bytes, none is longer */
+  if ((gsize) (v[EPISODE_N_COLUMNS - 1] + len[EPISODE_N_COLUMNS - 1] - v[0])
+      > CM_MAX_FIELD_CHARS)
+    for (guint i = 0; i < EPISODE_N_COLUMNS; i++)
+      if (len[i] > CM_MAX_FIELD_CHARS
+          && utf8_chars (v[i], len[i]) > CM_MAX_FIELD_CHARS)
+        return reject_set (reject, line_no, KEY_FIELD_LENGTH,
+                           "field %u (%s) is longer than %d characters", i + 1,
+                           episode_columns[i], CM_MAX_FIELD_CHARS);
 
   if (!check_id (f, COL_EPISODE_ID, &ep->episode_id, line_no, reject)
       || !check_id (f, COL_PATIENT_ID, &ep->patient_id, line_no, reject)
@@ -819,34 +944,36 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
   s = v[COL_COUNTY_ID];
   if (len[COL_COUNTY_ID] != 6)
     return REJECT_COL (COL_COUNTY_ID, "not 6 digits");
-  for (int i = 0; i < 6; i++)
-    if (!g_ascii_isdigit (s[i]))
-      return REJECT_COL (COL_COUNTY_ID, "not 6 digits");
+  if (!(is_digit (s[0]) & is_digit (s[1]) & is_digit (s[2])
+        & is_digit (s[3]) & is_digit (s[4]) & is_digit (s[5])))
+    return REJECT_COL (COL_COUNTY_ID, "not 6 digits");
   ep->county_id = s;
 
+  /* A field holds no NUL (control_char), so len and memcmp compare the
+   * whole text. */
   s = v[COL_INSURANCE_TYPE];
-  if (strcmp (s, "employee") == 0)
+  if (TEXT_IS (COL_INSURANCE_TYPE, "employee"))
     ep->insurance_type = CM_INSURANCE_EMPLOYEE;
-  else if (strcmp (s, "resident") == 0)
+  else if (TEXT_IS (COL_INSURANCE_TYPE, "resident"))
     ep->insurance_type = CM_INSURANCE_RESIDENT;
   else
     return REJECT_COL (COL_INSURANCE_TYPE, "not employee or resident");
 
   s = v[COL_INSURED_REGION];
-  if (strcmp (s, "local") == 0)
+  if (TEXT_IS (COL_INSURED_REGION, "local"))
     ep->insured_region = CM_REGION_LOCAL;
-  else if (strcmp (s, "province") == 0)
+  else if (TEXT_IS (COL_INSURED_REGION, "province"))
     ep->insured_region = CM_REGION_PROVINCE;
-  else if (strcmp (s, "other_province") == 0)
+  else if (TEXT_IS (COL_INSURED_REGION, "other_province"))
     ep->insured_region = CM_REGION_OTHER_PROVINCE;
   else
     return REJECT_COL (COL_INSURED_REGION,
                        "not local, province or other_province");
 
   s = v[COL_SEX];
-  if (strcmp (s, "1") != 0 && strcmp (s, "2") != 0)
+  if (len[COL_SEX] != 1 || (s[0] != '1' && s[0] != '2'))
     return REJECT_COL (COL_SEX, "not 1 or 2");
-  cm_field_set_text (&ep->sex, s);
+  set_digit (&ep->sex, s);
 
   if (!check_range (f, COL_AGE_YEARS, 0, 150, &age_years, line_no, reject))
     return FALSE;
@@ -864,7 +991,7 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
   if (ep->discharge_date < ep->admit_date)
     return REJECT_COL (COL_DISCHARGE_DATE, "before admit_date");
 
-  switch (parse_count (v[COL_LOS_DAYS], &los_days))
+  switch (parse_count (v[COL_LOS_DAYS], len[COL_LOS_DAYS], &los_days))
     {
     case INT_NOT_INT:
       return REJECT_COL (COL_LOS_DAYS, "not an integer");
@@ -884,17 +1011,19 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
 
   if (len[COL_DEPT] == 0)
     return REJECT_COL (COL_DEPT, "empty");
-  if (utf8_chars (v[COL_DEPT], len[COL_DEPT]) > EPISODE_MAX_DEPT_CHARS)
+  if (len[COL_DEPT] > EPISODE_MAX_DEPT_CHARS
+      && utf8_chars (v[COL_DEPT], len[COL_DEPT]) > EPISODE_MAX_DEPT_CHARS)
     return REJECT_COL (COL_DEPT, "longer than %d characters",
                        EPISODE_MAX_DEPT_CHARS);
   cm_field_set_text (&ep->dept, v[COL_DEPT]);
 
   s = v[COL_DISCHARGE_STATUS];
-  if (len[COL_DISCHARGE_STATUS] != 1 || !strchr ("123459", s[0]))
+  if (len[COL_DISCHARGE_STATUS] != 1
+      || !((s[0] >= '1' && s[0] <= '5') || s[0] == '9'))
     return REJECT_COL (COL_DISCHARGE_STATUS, "not 1, 2, 3, 4, 5 or 9");
-  cm_field_set_text (&ep->discharge, s);
+  set_digit (&ep->discharge, s);
 
-  switch (parse_count (v[COL_ICU_HOURS], &icu_hours))
+  switch (parse_count (v[COL_ICU_HOURS], len[COL_ICU_HOURS], &icu_hours))
     {
     case INT_NOT_INT:
       return REJECT_COL (COL_ICU_HOURS, "not an integer");
@@ -927,15 +1056,15 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
     return FALSE;
 
   s = v[COL_PER_DIEM_CATEGORY];
-  if (*s == '\0')
+  if (len[COL_PER_DIEM_CATEGORY] == 0)
     ep->per_diem_category = CM_PER_DIEM_NONE;
-  else if (strcmp (s, "rehab") == 0)
+  else if (TEXT_IS (COL_PER_DIEM_CATEGORY, "rehab"))
     ep->per_diem_category = CM_PER_DIEM_REHAB;
-  else if (strcmp (s, "nursing") == 0)
+  else if (TEXT_IS (COL_PER_DIEM_CATEGORY, "nursing"))
     ep->per_diem_category = CM_PER_DIEM_NURSING;
-  else if (strcmp (s, "hospice") == 0)
+  else if (TEXT_IS (COL_PER_DIEM_CATEGORY, "hospice"))
     ep->per_diem_category = CM_PER_DIEM_HOSPICE;
-  else if (strcmp (s, "psych") == 0)
+  else if (TEXT_IS (COL_PER_DIEM_CATEGORY, "psych"))
     ep->per_diem_category = CM_PER_DIEM_PSYCH;
   else
     return REJECT_COL (COL_PER_DIEM_CATEGORY,
@@ -951,6 +1080,7 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
   return TRUE;
 }
 
+#undef TEXT_IS
 #undef REJECT_COL
 
 /* ---- the OpenDRG format ---------------------------------------------- */

@@ -26,6 +26,18 @@ cm_wide_div_half_up (CmWide num, CmWide den, gint64 *out)
 
   if (den == 0)
     return FALSE;
+  if (num >= G_MININT64 / 2 && num <= G_MAXINT64 / 2 && den > 0 && den <= G_MAXINT64)
+    {
+      /* the common case fits 64 bits: no 128-bit division */
+      gint64 n = (gint64) num, d = (gint64) den;
+      gint64 q64 = n / d, r64 = n % d;
+      if (r64 < 0)
+        r64 = -r64;
+      if (r64 >= d - r64)
+        q64 += n < 0 ? -1 : 1;
+      *out = q64;
+      return TRUE;
+    }
   if (den < 0)
     {
       num = -num;

@@ -117,31 +117,64 @@ cm_e4_parse (const char *text, CmE4 *out, const char **problem)
 
 /* ---- rendering ------------------------------------------------------------ */
 
-/* Writes @v (≥ 0 as unsigned) with @decimals fractional digits. */
+/* Writes @value with @decimals fractional digits (and the NUL); returns the
+ * length. Digits are produced from the end, two at a time: this runs for
+ * every money column of every priced row. */
+static const char digit_pairs[201] =
+  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+  "8081828384858687888990919293949596979899";
+
+static const guint64 powers_of_ten[20] = {
+  1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+  100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+  1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+  1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+  1000000000000000000ULL, 10000000000000000000ULL,
+};
+
+/* Writes the @n last decimal digits of @v ending just before @end. */
+static inline void
+put_digits (char *end, guint64 v, guint n)
+{
+  while (n >= 2)
+    {
+      guint d = (guint) (v % 100) * 2;
+      v /= 100;
+      *--end = digit_pairs[d + 1];
+      *--end = digit_pairs[d];
+      n -= 2;
+    }
+  if (n == 1)
+    *--end = (char) ('0' + v % 10);
+}
+
 static gsize
 format_scaled (gint64 value, guint decimals, char *buf)
 {
-  char tmp[32];
-  guint64 v;
-  gsize n = 0, len = 0;
+  guint64 v = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+  guint64 ip = v / powers_of_ten[decimals], fp = v % powers_of_ten[decimals];
+  guint n_int = 1;
+  char *p = buf;
 
-  v = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-  do
+  /* digits of ip from its bit length: ⌊log10⌋ ≈ bits × 1233 / 4096 */
+  if (ip > 0)
     {
-      tmp[n++] = (char) ('0' + v % 10);
-      v /= 10;
+      guint t = (guint) ((64 - __builtin_clzll (ip)) * 1233) >> 12;
+      n_int = t + (ip >= powers_of_ten[t] ? 1 : 0);
     }
-  while (v > 0 || n <= decimals);
   if (value < 0)
-    buf[len++] = '-';
-  while (n > 0)
+    *p++ = '-';
+  put_digits (p + n_int, ip, n_int);
+  p += n_int;
+  if (decimals > 0)
     {
-      if (n == decimals)
-        buf[len++] = '.';
-      buf[len++] = tmp[--n];
+      *p++ = '.';
+      put_digits (p + decimals, fp, decimals);
+      p += decimals;
     }
-  buf[len] = '\0';
-  return len;
+  *p = '\0';
+  return (gsize) (p - buf);
 }
 
 gsize

@@ -259,7 +259,7 @@ cond_expr (CondParser *cp, guint depth, GError **error)
     }
   if (strcmp (id, "px_count_in") == 0 || is_predicate (id))
     {
-      gboolean count = id[3] == 'c';
+      gboolean count = strcmp (id, "px_count_in") == 0;
       fx = fx_new (count ? CM_FX_PX_COUNT : CM_FX_IN);
       fx->arg = cond_list_id (cp);
       if (fx->arg == NULL)
@@ -886,6 +886,8 @@ form_primary (FormParser *fp, guint depth, GError **error)
     }
   if (t->type == T_END)
     return form_error_at (error, t->pos, "the formula ends too early"), NULL;
+  if (is_word (t, "and") || is_word (t, "or") || is_word (t, "in"))
+    return form_error_at (error, t->pos, "expected a condition but found '%s'", t->text), NULL;
   if (t->type == T_WORD)
     return form_error_at (error, t->pos,
                           "unknown name '%s' (expected ZYZD, QTZD, ZYSS, QTSS, "

@@ -2453,7 +2453,7 @@ cm_workbook_export (const char *scheme_dir, const char *xlsx,
               if (lines[i][0] == '\0' && lines[i + 1] == NULL)
                 break;
               cells = g_strsplit (lines[i], "\t", -1);
-              g_ptr_array_add (row, carried[f][0]);
+              g_ptr_array_add (row, (gpointer) carried[f][0]);
               for (guint c = 0; cells[c]; c++)
                 g_ptr_array_add (row, cells[c]);
               types = g_strnfill (row->len, 's');

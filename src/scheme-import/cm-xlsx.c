@@ -17,7 +17,7 @@
 #include <time.h>
 #include <zip.h>
 #include "cm-xlsx.h"
-#include "cm-xml-private.h"
+#include "cm-xlsx-private.h"
 
 #define NS_REL_TRANSITIONAL \
   "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -1,4 +1,4 @@
-/* cm-xml-private.h — libxml2 types with GLib cleanup functions, so that
+/* cm-xlsx-private.h — libxml2 types with GLib cleanup functions, so that
  * libxml2 memory always goes back through libxml2.
  * SPDX-License-Identifier: Apache-2.0 */
 #pragma once

@@ -1,0 +1,462 @@
+/* cm-cli-price.c — `casemix price`: episodes in, one priced row per
+ * accepted episode out (in input order), broken lines to the rejects file.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Each worker thread owns a CmPriceContext (grouping contexts of every
+ * scheme of the policy) and running totals; the totals are added up when
+ * the workers end. Money is written as yuan with two decimals by
+ * cm_fen_format; the row is built without allocating once warm. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "cm-cli.h"
+#include "casemix.h"
+#include "cm-money.h"
+#include "cm-policy.h"
+#include "cm-price.h"
+
+/* The default row: what a bureau or hospital reads. --detail adds the
+ * inputs and intermediate figures (docs/payment.md §5). */
+#define PRICE_HEADER \
+  "episode_id,scheme,group,shadow_scheme,shadow_group,method,class,review," \
+  "priced_group,weight,coefficient,case_score,points,standard,pay,fund,profit_loss"
+#define PRICE_DETAIL_HEADER \
+  ",status,year,level,insurance,los_days,paid_days,rate,point_value,ratio," \
+  "reference,cost,patient,other,hospital_income"
+
+typedef struct {
+  guint64 n;
+  CmFen cost, pay, fund, patient, profit_loss;
+} Totals;
+
+typedef struct {
+  CmPolicy *policy;
+  CmPriceOptions options;
+  gboolean detail;
+  GMutex lock;
+  Totals totals[CM_PAY_METHOD_N];
+  guint64 overflow;
+} PriceJob;
+
+typedef struct {
+  PriceJob *job;
+  CmPriceContext *ctx;
+  Totals totals[CM_PAY_METHOD_N];
+  guint64 overflow;
+} PriceWorker;
+
+static gpointer
+price_worker_new (gpointer user_data)
+{
+  PriceJob *job = user_data;
+  PriceWorker *w = g_new0 (PriceWorker, 1);
+
+  w->job = job;
+  /* options were checked against the policy before the run */
+  w->ctx = cm_price_context_new (job->policy, &job->options, NULL);
+  return w;
+}
+
+static void
+add_totals (Totals *dst, const Totals *src)
+{
+  dst->n += src->n;
+  dst->cost += src->cost;
+  dst->pay += src->pay;
+  dst->fund += src->fund;
+  dst->patient += src->patient;
+  dst->profit_loss += src->profit_loss;
+}
+
+static void
+price_worker_free (gpointer worker)
+{
+  PriceWorker *w = worker;
+
+  g_mutex_lock (&w->job->lock);
+  for (guint m = 0; m < CM_PAY_METHOD_N; m++)
+    add_totals (&w->job->totals[m], &w->totals[m]);
+  w->job->overflow += w->overflow;
+  g_mutex_unlock (&w->job->lock);
+  cm_price_context_free (w->ctx);
+  g_free (w);
+}
+
+/* The row is written straight into @out's buffer: strings whose length is
+ * known, numbers by cm_fen_format / cm_e4_format. ROW_FIXED bounds what
+ * the numeric and fixed columns can take. */
+#define ROW_FIXED 640
+
+static inline char *
+put_str (char *p, const char *s)
+{
+  gsize n = strlen (s);
+  memcpy (p, s, n);
+  p[n] = ',';
+  return p + n + 1;
+}
+
+static inline char *
+put_int (char *p, gint64 v)
+{
+  char tmp[24];
+  char *q = tmp + sizeof tmp;
+  guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
+
+  do
+    {
+      *--q = (char) ('0' + u % 10);
+      u /= 10;
+    }
+  while (u > 0);
+  if (v < 0)
+    *p++ = '-';
+  while (q < tmp + sizeof tmp)
+    *p++ = *q++;
+  *p = ',';
+  return p + 1;
+}
+
+static inline char *
+put_fen (char *p, CmFen v)
+{
+  gsize n = cm_fen_format (v, p);
+  p[n] = ',';
+  return p + n + 1;
+}
+
+/* An optional figure: empty when 0 (it does not apply). */
+static inline char *
+put_opt_fen (char *p, CmFen v)
+{
+  if (v == 0)
+    {
+      *p = ',';
+      return p + 1;
+    }
+  return put_fen (p, v);
+}
+
+static inline char *
+put_opt_e4 (char *p, CmE4 v)
+{
+  gsize n = 0;
+  if (v != 0)
+    n = cm_e4_format (v, p);
+  p[n] = ',';
+  return p + n + 1;
+}
+
+static const char *
+group_code (const CmGroupResult *g)
+{
+  return g->family == CM_SCHEME_FAMILY_DRG ? g->drg : g->group_id;
+}
+
+static const char *
+price_process (gpointer worker, const CmEpisode *ep, GString *out)
+{
+  PriceWorker *w = worker;
+  CmPricedCase pc;
+  Totals *t;
+  gboolean priced;
+  const char *group, *shadow_group;
+  gsize start, room;
+  char *p;
+
+  if (!cm_price_episode (w->ctx, ep, &pc, NULL))
+    w->overflow++;
+  group = *pc.scheme_id ? group_code (&pc.group) : "";
+  shadow_group = *pc.shadow_scheme_id ? group_code (&pc.shadow) : "";
+
+  cm_csv_append_field (out, ep->episode_id);
+  start = out->len;
+  room = ROW_FIXED + strlen (pc.scheme_id) + strlen (pc.group.status) + strlen (group)
+         + strlen (pc.shadow_scheme_id) + strlen (shadow_group)
+         + strlen (pc.priced_group);
+  g_string_set_size (out, start + room);
+  p = out->str + start;
+  *p++ = ',';
+  p = put_str (p, pc.scheme_id);
+  p = put_str (p, group);
+  p = put_str (p, pc.shadow_scheme_id);
+  p = put_str (p, shadow_group);
+  p = put_str (p, cm_pay_method_name (pc.method));
+  p = put_str (p, cm_case_class_name (pc.case_class));
+  p = put_str (p, pc.review ? "1" : "0");
+  p = put_str (p, pc.priced_group);
+  p = put_opt_e4 (p, pc.weight_e4);
+  p = put_opt_e4 (p, pc.coefficient_e4);
+  p = put_opt_e4 (p, pc.case_score_e4);
+  p = put_opt_e4 (p, pc.points_e4);
+  p = put_opt_fen (p, pc.standard_fen);
+  priced = pc.method != CM_PAY_METHOD_EXCLUDED;
+  if (priced)
+    {
+      p = put_fen (p, pc.pay_fen);
+      p = put_fen (p, pc.fund_fen);
+      p = put_fen (p, pc.profit_loss_fen);
+    }
+  else
+    {
+      memcpy (p, ",,,", 3);
+      p += 3;
+    }
+  if (w->job->detail)
+    {
+      p = put_str (p, pc.group.status);
+      p = put_int (p, pc.year);
+      p = put_int (p, pc.level);
+      p = put_str (p, pc.insurance == CM_INSURANCE_EMPLOYEE ? "employee"
+                      : pc.insurance == CM_INSURANCE_RESIDENT ? "resident" : "");
+      p = put_int (p, pc.los_days);
+      if (pc.method == CM_PAY_METHOD_PER_DIEM)
+        p = put_int (p, pc.paid_days);
+      else
+        *p++ = ',';
+      p = put_opt_fen (p, pc.rate_fen);
+      p = put_opt_e4 (p, pc.point_value_e4);
+      p = put_opt_e4 (p, pc.ratio_e4);
+      p = put_opt_fen (p, pc.reference_fen);
+      p = put_fen (p, pc.cost_fen);
+      if (priced)
+        {
+          p = put_fen (p, pc.patient_fen);
+          p = put_fen (p, pc.other_fen);
+          p = put_fen (p, pc.hospital_income_fen);
+        }
+      else
+        {
+          memcpy (p, ",,,", 3);
+          p += 3;
+        }
+    }
+  p[-1] = '\n';
+  g_assert ((gsize) (p - (out->str + start)) <= room);
+  g_string_set_size (out, (gsize) (p - out->str));
+
+  t = &w->totals[pc.method];
+  t->n++;
+  t->cost += pc.cost_fen;
+  if (priced)
+    {
+      t->pay += pc.pay_fen;
+      t->fund += pc.fund_fen;
+      t->patient += pc.patient_fen;
+      t->profit_loss += pc.profit_loss_fen;
+    }
+  return cm_case_class_name (pc.case_class);
+}
+
+static void
+print_summary (const char *input, const CmPolicy *policy, const PriceJob *job,
+               const CmPipelineStats *st)
+{
+  fprintf (stderr,
+           "casemix price: %s: policy %s (%s)%s: %" G_GUINT64_FORMAT " lines read, %"
+           G_GUINT64_FORMAT " episodes priced, %" G_GUINT64_FORMAT " rejected, %"
+           G_GUINT64_FORMAT " empty\n",
+           input, cm_policy_get_region (policy), cm_policy_get_name (policy),
+           cm_policy_is_illustrative (policy) ? " [illustrative figures]" : "",
+           st->lines, st->accepted, st->rejected, st->empty);
+  fprintf (stderr, "  %-10s %10s %18s %18s %18s %18s\n", "method", "cases", "cost",
+           "pay", "fund", "profit_loss");
+  for (guint m = 0; m < CM_PAY_METHOD_N; m++)
+    {
+      const Totals *t = &job->totals[m];
+      char c[CM_MONEY_BUF], p[CM_MONEY_BUF], f[CM_MONEY_BUF], pl[CM_MONEY_BUF];
+
+      if (t->n == 0)
+        continue;
+      cm_fen_format (t->cost, c);
+      cm_fen_format (t->pay, p);
+      cm_fen_format (t->fund, f);
+      cm_fen_format (t->profit_loss, pl);
+      fprintf (stderr, "  %-10s %10" G_GUINT64_FORMAT " %18s %18s %18s %18s\n",
+               cm_pay_method_name (m), t->n, c, p, f, pl);
+    }
+  fprintf (stderr, "  classes:\n");
+  for (guint i = 0; i < st->n_statuses; i++)
+    fprintf (stderr, "    %-20s %" G_GUINT64_FORMAT "\n", st->status[i],
+             st->status_count[i]);
+  if (job->overflow > 0)
+    fprintf (stderr, "  %" G_GUINT64_FORMAT " episodes with amounts too large to "
+             "price (class overflow)\n", job->overflow);
+}
+
+static char outbuf[1 << 20];
+
+int
+cm_cli_price (int argc, char **argv)
+{
+  g_autofree char *policy_arg = NULL;
+  g_autofree char *stage = NULL;
+  g_autofree char *out_path = NULL;
+  g_autofree char *rejects_path = NULL;
+  gboolean no_shadow = FALSE, quiet = FALSE, detail = FALSE;
+  gint threads = 0;
+  g_auto (GStrv) rest = NULL;
+  GOptionEntry entries[] = {
+    { "policy", 0, 0, G_OPTION_ARG_STRING, &policy_arg,
+      "Policy pack: a shipped region (zhuzhou, yiyang), a folder or a policy.xml",
+      "REGION" },
+    { "stage", 0, 0, G_OPTION_ARG_STRING, &stage,
+      "Point values and rates to use: provisional (default) or final", "STAGE" },
+    { "detail", 0, 0, G_OPTION_ARG_NONE, &detail,
+      "Add the inputs and intermediate figures (status, year, level, insurance, "
+      "LOS, paid days, rate, point value, ratio, reference, cost, patient, other, "
+      "hospital income)", NULL },
+    { "no-shadow", 0, 0, G_OPTION_ARG_NONE, &no_shadow,
+      "Do not group with the shadow scheme of a transition window", NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
+      "Write priced rows here (default: standard output)", "PRICED.csv" },
+    { "rejects", 0, 0, G_OPTION_ARG_FILENAME, &rejects_path,
+      "Write rejected lines (line,reason) here", "REJECTS.csv" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+      "Worker threads (default: number of cores)", "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "No summary on standard error", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
+      "[INPUT.csv | -]" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr (GOptionContext) oc = g_option_context_new ("[INPUT.csv | -]");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmPolicy) policy = NULL;
+  g_autoptr (CmPriceContext) probe = NULL;
+  CmPipelineOptions popt = { 0 };
+  CmPipelineOps ops = { price_worker_new, price_worker_free, price_process };
+  CmPipelineStats stats;
+  PriceJob job = { 0 };
+  const char *input = "-";
+  int fd = 0;
+  FILE *out = stdout, *rej = NULL;
+  gboolean ok;
+
+  g_option_context_set_summary (oc,
+    "Price episodes under a regional payment policy: the scheme in force on each\n"
+    "discharge date groups the episode; the year's parameters give the payment\n"
+    "method, case class, weight or score, standard, case payment, fund share and\n"
+    "hospital profit/loss (yuan, two decimals). See docs/payment.md.");
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    {
+      cm_cli_error ("price: %s", error->message);
+      return CM_EXIT_USAGE;
+    }
+  if (policy_arg == NULL)
+    {
+      cm_cli_error ("price: --policy is required");
+      return CM_EXIT_USAGE;
+    }
+  if (rest != NULL && g_strv_length (rest) > 1)
+    {
+      cm_cli_error ("price: one input file at most");
+      return CM_EXIT_USAGE;
+    }
+  if (rest != NULL && rest[0] != NULL)
+    input = rest[0];
+  if (stage == NULL || strcmp (stage, "provisional") == 0)
+    job.options.stage = CM_PRICE_STAGE_PROVISIONAL;
+  else if (strcmp (stage, "final") == 0)
+    job.options.stage = CM_PRICE_STAGE_FINAL;
+  else
+    {
+      cm_cli_error ("price: --stage must be provisional or final, not '%s'", stage);
+      return CM_EXIT_USAGE;
+    }
+  job.options.no_shadow = no_shadow;
+  job.detail = detail;
+  if (threads < 0)
+    {
+      cm_cli_error ("price: --threads must be 0 or more");
+      return CM_EXIT_USAGE;
+    }
+
+  policy = cm_policy_load (policy_arg, &error);
+  if (policy == NULL)
+    {
+      cm_cli_error ("%s", error->message);
+      return CM_EXIT_SCHEME;
+    }
+  probe = cm_price_context_new (policy, &job.options, &error);
+  if (probe == NULL)
+    {
+      cm_cli_error ("%s", error->message);
+      return CM_EXIT_SCHEME;
+    }
+  g_clear_pointer (&probe, cm_price_context_free);
+  job.policy = policy;
+  g_mutex_init (&job.lock);
+
+  if (strcmp (input, "-") != 0)
+    {
+      fd = open (input, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          cm_cli_error ("%s: %s", input, g_strerror (errno));
+          return CM_EXIT_FAILURE;
+        }
+      posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+  if (out_path != NULL && strcmp (out_path, "-") != 0)
+    {
+      out = fopen (out_path, "w");
+      if (out == NULL)
+        {
+          cm_cli_error ("%s: %s", out_path, g_strerror (errno));
+          if (fd > 0)
+            close (fd);
+          return CM_EXIT_FAILURE;
+        }
+    }
+  setvbuf (out, outbuf, _IOFBF, sizeof outbuf);
+  if (rejects_path != NULL)
+    {
+      rej = fopen (rejects_path, "w");
+      if (rej == NULL)
+        {
+          cm_cli_error ("%s: %s", rejects_path, g_strerror (errno));
+          if (fd > 0)
+            close (fd);
+          if (out != stdout)
+            fclose (out);
+          return CM_EXIT_FAILURE;
+        }
+    }
+
+  fputs (detail ? PRICE_HEADER PRICE_DETAIL_HEADER "\n" : PRICE_HEADER "\n", out);
+  popt.format = CM_INPUT_EPISODES;
+  popt.n_threads = (guint) threads;
+  popt.input_name = input;
+  ok = cm_pipeline_run (fd, &popt, &ops, &job, out, rej, &stats, &error);
+  if (fd > 0)
+    close (fd);
+  if (fflush (out) != 0 || ferror (out))
+    {
+      cm_cli_error ("%s: write error: %s", out_path ? out_path : "stdout",
+                    g_strerror (errno));
+      ok = FALSE;
+    }
+  if (out != stdout)
+    fclose (out);
+  if (rej != NULL && fclose (rej) != 0)
+    {
+      cm_cli_error ("%s: write error", rejects_path);
+      ok = FALSE;
+    }
+  g_mutex_clear (&job.lock);
+  if (!ok)
+    {
+      if (error)
+        cm_cli_error ("%s", error->message);
+      return CM_EXIT_FAILURE;
+    }
+  if (!quiet)
+    print_summary (input, policy, &job, &stats);
+  return CM_EXIT_OK;
+}

@@ -163,13 +163,10 @@ process_chunk (Pipeline *pl, gpointer worker, Chunk *c, CmEpisode *ep)
               rec.off = (guint32) c->out->len;
               rec.status = pl->ops->process (worker, ep, c->out);
               rec.len = (guint32) (c->out->len - rec.off);
-              if (pl->opt->format == CM_INPUT_EPISODES)
-                {
-                  /* keep the id for a duplicate_id message */
-                  rec.id_off = (guint32) c->rej->len;
-                  g_string_append (c->rej, ep->episode_id);
-                  rec.id_len = (guint32) (c->rej->len - rec.id_off);
-                }
+              /* the id stays in the chunk's buffer until it is written:
+               * keep where it is, for a duplicate_id message */
+              rec.id_off = (guint32) (ep->episode_id - c->buf);
+              rec.id_len = (guint32) strlen (ep->episode_id);
               g_array_append_val (c->recs, rec);
             }
           else
@@ -244,29 +241,40 @@ static void
 write_chunk (Pipeline *pl, Chunk *c)
 {
   CmPipelineStats *st = pl->stats;
+  gsize run_start = 0, run_end = 0;  /* a run of rows contiguous in c->out */
 
   st->empty += c->empty;
   for (guint i = 0; i < c->recs->len; i++)
     {
       Rec *r = &g_array_index (c->recs, Rec, i);
-      if (r->kind == REC_REJECT)
+      if (r->kind == REC_ROW
+          && (pl->opt->format != CM_INPUT_EPISODES
+              || cm_id_set_add_hash (pl->ids, r->hash)))
         {
-          write_reject (pl, r->line, c->rej->str + r->off, r->len);
+          st->accepted++;
+          count_status (st, r->status);
+          if (r->off != run_end)
+            {
+              fwrite (c->out->str + run_start, 1, run_end - run_start, pl->out);
+              run_start = r->off;
+            }
+          run_end = (gsize) r->off + r->len;
           continue;
         }
-      if (pl->opt->format == CM_INPUT_EPISODES
-          && !cm_id_set_add_hash (pl->ids, r->hash))
+      /* a reject: the rows before it go out first, in input order */
+      fwrite (c->out->str + run_start, 1, run_end - run_start, pl->out);
+      run_start = run_end = r->kind == REC_ROW ? (gsize) r->off + r->len : run_end;
+      if (r->kind == REC_REJECT)
+        write_reject (pl, r->line, c->rej->str + r->off, r->len);
+      else
         {
           g_autofree char *msg = g_strdup_printf (
               "duplicate_id: episode_id %.*s is already used by an earlier record",
-              (int) r->id_len, c->rej->str + r->id_off);
+              (int) r->id_len, c->buf + r->id_off);
           write_reject (pl, r->line, msg, strlen (msg));
-          continue;
         }
-      st->accepted++;
-      count_status (st, r->status);
-      fwrite (c->out->str + r->off, 1, r->len, pl->out);
     }
+  fwrite (c->out->str + run_start, 1, run_end - run_start, pl->out);
 }
 
 static gpointer

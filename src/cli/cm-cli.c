@@ -17,6 +17,7 @@ static const struct {
   { "compare", cm_cli_compare, "migration report: the same episodes under two schemes" },
   { "sample", cm_cli_sample, "write synthetic episodes (demo, tests, benchmarks)" },
   { "explain", cm_cli_explain, "show why one episode groups where it does, or why not elsewhere" },
+  { "serve", cm_cli_serve, "serve grouping (and payment) over HTTP" },
   { "price", cm_cli_price, "price episodes under a payment policy" }, { "catalogue", cm_cli_catalogue, "build DRG weights / DIP scores from base data" },
 };
 

@@ -17,6 +17,7 @@ int cm_cli_scheme (int argc, char **argv);
 int cm_cli_compare (int argc, char **argv);
 int cm_cli_sample (int argc, char **argv);
 int cm_cli_explain (int argc, char **argv);
+int cm_cli_serve (int argc, char **argv);
 int cm_cli_price (int argc, char **argv); int cm_cli_catalogue (int argc, char **argv);
 
 /* Prints "casemix: <message>" on stderr. */

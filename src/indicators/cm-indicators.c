@@ -1059,6 +1059,34 @@ cm_indicators_get_label (const CmIndicators *ind, guint slot, guint i,
   return lc->label;
 }
 
+static int
+hash_cmp (gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+gint64
+cm_indicators_count_persons (const CmIndicators *ind, int year, gboolean local_only)
+{
+  g_autoptr (GArray) h = NULL;
+  gint64 n = 0;
+
+  g_return_val_if_fail (ind != NULL, 0);
+  h = g_array_new (FALSE, FALSE, sizeof (guint64));
+  for (guint i = 0; i < ind->persons->len; i++)
+    {
+      const PersonRec *p = &g_array_index (ind->persons, PersonRec, i);
+      if (p->year == year && (!local_only || p->region == CM_REGION_LOCAL))
+        g_array_append_val (h, p->hash);
+    }
+  g_array_sort (h, hash_cmp);
+  for (guint i = 0; i < h->len; i++)
+    if (i == 0 || g_array_index (h, guint64, i) != g_array_index (h, guint64, i - 1))
+      n++;
+  return n;
+}
+
 typedef struct {
   gint64 n, cost;
 } GroupCost;

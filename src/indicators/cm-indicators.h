@@ -276,6 +276,11 @@ CM_API gboolean cm_indicators_finish (CmIndicators *ind, GError **error);
 CM_API CmWeightTable *cm_indicators_get_weights (const CmIndicators *ind,
                                                  guint slot);
 
+/* Distinct patients (by patient_id) discharged in @year, local insured
+ * only when @local_only; 0 unless options->count_persons. */
+CM_API gint64 cm_indicators_count_persons (const CmIndicators *ind, int year,
+                                           gboolean local_only);
+
 /* Funnel counts of a slot: cases per class label, in first-seen order. */
 CM_API guint cm_indicators_get_n_labels (const CmIndicators *ind, guint slot);
 CM_API const char *cm_indicators_get_label (const CmIndicators *ind,

@@ -1370,8 +1370,10 @@ index_stage (CmDipScheme *s, Stage *st)
           items[r].n_codes = pp->len - first[r];
         }
     }
+  /* pp->data is NULL while pp is empty: no offset from it (UB) */
   for (guint32 r = 0; r < st->n_rows; r++)
-    items[r].codes = (const guint32 *) pp->data + first[r];
+    items[r].codes = items[r].n_codes > 0
+                     ? (const guint32 *) pp->data + first[r] : NULL;
   index_build (&st->index, s, items, st->n_rows);
 }
 
@@ -1419,7 +1421,7 @@ build_primary_care_index (CmDipScheme *s)
     {
       items[i].dx = pcs[i].dx;
       items[i].kind = pcs[i].n_codes == 0 ? IX_CONSERVATIVE : IX_STRICT;
-      items[i].codes = codes + pcs[i].first_code;
+      items[i].codes = pcs[i].n_codes > 0 ? codes + pcs[i].first_code : NULL;
       items[i].n_codes = pcs[i].n_codes;
     }
   index_build (&s->pc_index, s, items, n);
@@ -2880,7 +2882,7 @@ cm_dip_why_not (CmDipContext *ctx, const CmEpisode *ep, gboolean comprehensive,
           st_index = i;
           break;
         }
-  zh = row == NULL && strlen (target) == 9 && strncmp (target, "ZH-", 3) == 0
+  zh = row == NULL && strlen (target) == 8 && strncmp (target, "ZH-", 3) == 0
        && cat_of (target + 3) >= 0 && target[6] == '-'
        && (target[7] == 'S' || target[7] == 'P' || target[7] == 'M');
   if (row == NULL && !zh)
@@ -2965,11 +2967,22 @@ cm_dip_why_not (CmDipContext *ctx, const CmEpisode *ep, gboolean comprehensive,
                                        "(GROUPING.md §6.1)", win->group_id,
                                        row->group_id);
               else
-                why = g_strdup_printf ("%s ranks before %s in stage %s: %s's key "
-                                       "is (-specificity %d, tier %c, matched %u, "
-                                       "seq %u) (GROUPING.md §6.6)", win->group_id,
-                                       row->group_id, st->name, row->group_id,
-                                       spec, tier_char (tier), matched, row->seq);
+                {
+                  int wspec, wtier;
+                  guint wmatched;
+                  row_key (ctx, win, FALSE, &wspec, &wtier, &wmatched);
+                  why = g_strdup_printf ("%s ranks before %s in stage %s "
+                                         "(GROUPING.md §6.6: higher specificity, "
+                                         "then tier A<B<C, then more related codes "
+                                         "matched, then lower seq): %s has "
+                                         "specificity %d, tier %c, matched %u, seq %u; "
+                                         "%s has specificity %d, tier %c, matched %u, "
+                                         "seq %u", win->group_id, row->group_id,
+                                         st->name, win->group_id, wspec,
+                                         tier_char (wtier), wmatched, win->seq,
+                                         row->group_id, spec, tier_char (tier),
+                                         matched, row->seq);
+                }
               preempt_step (&w, ctx, win, st->is_pre, why);
             }
         }

@@ -477,7 +477,9 @@ load_rules (Loader *ld, GError **error)
   cm_tsv_close (&t);
   if (local)
     goto fail;
-  qsort (mdcs->data, mdcs->len, sizeof (CmDrgMdc), mdc_cmp);
+  /* an empty GArray has no data: qsort (NULL, 0, …) is undefined */
+  if (mdcs->len > 0)
+    qsort (mdcs->data, mdcs->len, sizeof (CmDrgMdc), mdc_cmp);
   for (guint i = 0; i < mdcs->len; i++)
     g_hash_table_insert (mdc_index, (char *) g_array_index (mdcs, CmDrgMdc, i).mdc,
                          GUINT_TO_POINTER (i + 1));
@@ -533,7 +535,8 @@ load_rules (Loader *ld, GError **error)
   cm_tsv_close (&t);
   if (local)
     goto fail;
-  qsort (rules->data, rules->len, sizeof (RuleRow), rule_cmp);
+  if (rules->len > 0)
+    qsort (rules->data, rules->len, sizeof (RuleRow), rule_cmp);
   for (guint i = 0; i < rules->len; i++)
     g_hash_table_insert (rule_index,
                          (char *) g_array_index (rules, RuleRow, i).rule.rule_id,
@@ -579,7 +582,8 @@ load_rules (Loader *ld, GError **error)
   cm_tsv_close (&t);
   if (local)
     goto fail;
-  qsort (splits->data, splits->len, sizeof (SplitRow), split_cmp);
+  if (splits->len > 0)
+    qsort (splits->data, splits->len, sizeof (SplitRow), split_cmp);
 
   /* statuses.tsv, then checks.tsv */
   if (!cm_tsv_open (&t, ld->dir, "statuses.tsv", COLS ("status"), error))
@@ -613,7 +617,8 @@ load_rules (Loader *ld, GError **error)
   cm_tsv_close (&t);
   if (local)
     goto fail;
-  qsort (checks->data, checks->len, sizeof (CmDrgCheck), check_cmp);
+  if (checks->len > 0)
+    qsort (checks->data, checks->len, sizeof (CmDrgCheck), check_cmp);
 
   /* flatten */
   s->n_mdcs = mdcs->len;

@@ -636,8 +636,8 @@ require (CmEval *ev, CmTrace *t, guint32 idx, gboolean want, guint depth,
           g_autoptr (GString) note = g_string_new (NULL);
           if (n->op == CM_COND_AT_LEAST)
             g_string_printf (note, "%s %" G_GINT64_FORMAT " of these %u terms "
-                             "must hold; %u do", want ? "at least" : "fewer than",
-                             n->num, n->n_kids, held);
+                             "must hold; %u %s", want ? "at least" : "fewer than",
+                             n->num, n->n_kids, held, held == 1 ? "does" : "do");
           else if (every)
             g_string_printf (note, "each of these %u terms must %s",
                              n->n_kids, want ? "hold" : "fail");
@@ -654,7 +654,8 @@ require (CmEval *ev, CmTrace *t, guint32 idx, gboolean want, guint depth,
           CmTraceOutcome ko = met (ev, kids[i], kid_want);
           /* satisfied terms are shown at the top level only, and never
            * when one satisfied alternative is all that is needed */
-          if (ko == CM_TRACE_YES && (!top || (!every && o == CM_TRACE_YES)))
+          if (ko == CM_TRACE_YES && n->op != CM_COND_AT_LEAST
+              && (!top || (!every && o == CM_TRACE_YES)))
             continue;
           require (ev, t, kids[i], kid_want, child_depth, FALSE, budget);
         }
@@ -1012,8 +1013,11 @@ requirement (CmEval *ev, CmTrace *t, guint depth, const char *subject,
   require_terms (ev, t, cond, depth + 1);
 }
 
+/* A PREEMPTED step: what gives @ri / @g instead, with the facts of
+ * condition @cond (the earlier MDC's entry, the earlier rule's or split's
+ * condition). */
 static void
-preempted (CmEval *ev, CmTrace *t, guint depth, guint ri, int g,
+preempted (CmEval *ev, CmTrace *t, guint depth, guint ri, int g, guint32 cond,
            const char *why, int *first)
 {
   const CmDrgScheme *s = ev->scheme;
@@ -1021,7 +1025,6 @@ preempted (CmEval *ev, CmTrace *t, guint depth, guint ri, int g,
   g_autoptr (GString) text = g_string_new (NULL);
   g_autoptr (GString) note = g_string_new (why);
   Facts f = { .ev = ev, .out = note };
-  guint32 cond = g >= 0 ? s->splits[g].cond : rule->cond;
 
   cm_cond_format (s, cond, text);
   cm_trace_add (t, CM_TRACE_PREEMPTED, CM_TRACE_YES, depth,
@@ -1071,7 +1074,7 @@ explain_path (CmEval *ev, CmTrace *t, const Path *p, const char *target,
             "%s comes before %s in mdc_order, its entry condition holds and "
             "its rule %s gives %s", s->mdcs[m].mdc, mdc->mdc,
             s->rules[ri].rule_id, gives_code (s, (guint) ri, g));
-          preempted (ev, t, 1, (guint) ri, g, why, preempt);
+          preempted (ev, t, 1, (guint) ri, g, s->mdcs[m].cond, why, preempt);
           break;
         }
     }
@@ -1114,7 +1117,7 @@ explain_path (CmEval *ev, CmTrace *t, const Path *p, const char *target,
           g_autofree char *why = g_strdup_printf (
             "rule %s comes before %s in rule_order of %s, holds and gives %s",
             s->rules[i].rule_id, rule->rule_id, mdc->mdc, gives_code (s, i, g));
-          preempted (ev, t, 1, i, g, why, preempt);
+          preempted (ev, t, 1, i, g, s->rules[i].cond, why, preempt);
           break;
         }
     }
@@ -1153,7 +1156,7 @@ explain_path (CmEval *ev, CmTrace *t, const Path *p, const char *target,
             : g_strdup_printf ("split %s of rule %s holds, so the rule gives %s, "
                                "not its fallback %s", s->splits[k].drg,
                                rule->rule_id, s->splits[k].drg, rule->fallback);
-          preempted (ev, t, 2, p->rule, (int) k, why, preempt);
+          preempted (ev, t, 2, p->rule, (int) k, s->splits[k].cond, why, preempt);
           break;
         }
   }
@@ -1197,44 +1200,45 @@ cm_drg_why_not (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate,
   guint best_progress = 0;
   gboolean have_best = FALSE, best_is_clear = FALSE;
 
-  /* the paths that produce @target */
+  /* the paths that produce @target: an ADRG first (its rules, whatever
+   * they give: "AA1" is the ADRG before it is AA1's fallback code), then a
+   * DRG code (splits and fallbacks), then an MDC */
   for (guint m = 0; m < s->n_mdcs; m++)
-    {
-      const CmDrgMdc *mdc = &s->mdcs[m];
-      for (guint i = 0; i < mdc->n_rules; i++)
-        {
-          guint ri = mdc->rules_off + i;
-          const CmDrgRule *rule = &s->rules[ri];
-          for (guint k = 0; k < rule->n_splits; k++)
-            if (strcmp (s->splits[rule->splits_off + k].drg, target) == 0)
-              {
-                Path p = { m, ri, (int) (rule->splits_off + k) };
-                g_array_append_val (paths, p);
-              }
-          if (strcmp (rule->fallback, target) == 0)
-            {
-              Path p = { m, ri, -1 };
-              g_array_append_val (paths, p);
-            }
-        }
-    }
+    for (guint i = 0; i < s->mdcs[m].n_rules; i++)
+      {
+        guint ri = s->mdcs[m].rules_off + i;
+        if (s->rules[ri].kind != CM_RULE_QY && strcmp (s->rules[ri].adrg, target) == 0)
+          {
+            Path p = { m, ri, -2 };
+            g_array_append_val (paths, p);
+          }
+      }
   if (paths->len > 0)
-    kind = "drg";
+    kind = "adrg";
   else
     {
       for (guint m = 0; m < s->n_mdcs; m++)
-        for (guint i = 0; i < s->mdcs[m].n_rules; i++)
-          {
-            guint ri = s->mdcs[m].rules_off + i;
-            if (s->rules[ri].kind == CM_RULE_ADRG
-                && strcmp (s->rules[ri].adrg, target) == 0)
-              {
-                Path p = { m, ri, -2 };
-                g_array_append_val (paths, p);
-              }
-          }
+        {
+          const CmDrgMdc *mdc = &s->mdcs[m];
+          for (guint i = 0; i < mdc->n_rules; i++)
+            {
+              guint ri = mdc->rules_off + i;
+              const CmDrgRule *rule = &s->rules[ri];
+              for (guint k = 0; k < rule->n_splits; k++)
+                if (strcmp (s->splits[rule->splits_off + k].drg, target) == 0)
+                  {
+                    Path p = { m, ri, (int) (rule->splits_off + k) };
+                    g_array_append_val (paths, p);
+                  }
+              if (strcmp (rule->fallback, target) == 0)
+                {
+                  Path p = { m, ri, -1 };
+                  g_array_append_val (paths, p);
+                }
+            }
+        }
       if (paths->len > 0)
-        kind = "adrg";
+        kind = "drg";
     }
   if (paths->len == 0)
     for (guint m = 0; m < s->n_mdcs; m++)

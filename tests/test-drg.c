@@ -240,3 +240,48 @@ Test (drg, every_shared_scheme_loads, .timeout = 120)
     }
   cr_assert_geq (n, 29, "only %u scheme folders", n);
 }
+
+/* Found by tests/fuzz/fuzz-drg-tables: a table without rows leaves its
+ * array without storage, and the loader sorted it with qsort (NULL, 0, …),
+ * which is undefined (clang's UBSan stops there). Without checks and
+ * splits a scheme loads and groups; without MDCs it names the first rule
+ * whose MDC is missing. */
+Test (drg, tables_without_rows)
+{
+  g_autofree char *dir = make_variant (NULL, NULL, NULL);
+  g_autofree char *checks = g_build_filename (dir, "checks.tsv", NULL);
+  g_autofree char *splits = g_build_filename (dir, "drg_splits.tsv", NULL);
+  g_autofree char *mdc = g_build_filename (dir, "mdc.tsv", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmScheme) s = NULL;
+  g_autoptr (CmGroupContext) ctx = NULL;
+  g_auto (GStrv) store = NULL;
+  CmEpisode ep;
+  CmGroupResult r;
+
+  cr_assert (g_file_set_contents (checks, "check_order\tcondition\tstatus\tdescription\n",
+                                  -1, NULL));
+  cr_assert (g_file_set_contents (splits, "mdc\trule_id\tsplit_order\tdrg\tcondition\n",
+                                  -1, NULL));
+  s = cm_scheme_load (dir, &error);
+  cr_assert_not_null (s, "%s", error ? error->message : "");
+  ctx = cm_group_context_new (s);
+  test_episode (&ep, "sex=2 age=10 dx=B2", &store);  /* no split: fallback */
+  cm_group (ctx, &ep, 0, &r);
+  cr_assert_str_eq (r.drg, "BR1");
+  g_clear_pointer (&store, g_strfreev);
+  test_episode (&ep, "age=30 dx=B3", &store);  /* no check: sex may be absent */
+  cm_group (ctx, &ep, 0, &r);
+  cr_assert_str_eq (r.status, "FAIL");
+  cr_assert_str_eq (r.drg, "B000");
+
+  cr_assert (g_file_set_contents (mdc, "mdc_order\tmdc\tcondition\n", -1, NULL));
+  g_clear_pointer (&ctx, cm_group_context_free);
+  g_clear_pointer (&s, cm_scheme_unref);
+  s = cm_scheme_load (dir, &error);
+  cr_assert_null (s);
+  cr_assert (g_error_matches (error, CM_SCHEME_ERROR, CM_SCHEME_ERROR_TABLE),
+             "%s", error->message);
+  cr_assert (strstr (error->message, "adrg_rules.tsv:2:") != NULL, "%s",
+             error->message);
+}

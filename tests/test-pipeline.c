@@ -99,3 +99,69 @@ Test (pipeline, counts_add_up_and_order_is_kept)
   g_unlink (path);
   g_string_free (text, TRUE);
 }
+
+static const char *
+id_only (gpointer worker, const CmEpisode *ep, GString *out)
+{
+  cm_csv_append_field (out, ep->episode_id);
+  g_string_append_c (out, '\n');
+  return "OK";
+}
+
+/* Found by tests/fuzz/fuzz-pipeline: an OpenDRG first line longer than a
+ * chunk never reached the parser, so every data line after it failed a
+ * precondition and left its reject unset (a crash writing the reject). It
+ * is fatal, as in CmEpisodeReader; episode lines are still read by
+ * position. */
+Test (pipeline, first_line_longer_than_a_chunk)
+{
+  CmPipelineOps ops = { NULL, NULL, id_only };
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  CmInputFormat formats[] = { CM_INPUT_OPENDRG, CM_INPUT_EPISODES };
+  int fd;
+
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_c (text, 'A');
+  g_string_append (text, "\n1,1,45,,,0304,3,1,A01,\n");
+  fd = g_file_open_tmp ("cm-pipe-XXXXXX.csv", &path, &error);
+  cr_assert (fd >= 0);
+  cr_assert (write (fd, text->str, text->len) == (ssize_t) text->len);
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+    {
+      CmPipelineOptions opt = { formats[f], 2, 4096, "long.csv" };
+      CmPipelineStats st;
+      char *out = NULL, *rej = NULL;
+      size_t out_len = 0, rej_len = 0;
+      FILE *o = open_memstream (&out, &out_len);
+      FILE *r = open_memstream (&rej, &rej_len);
+      gboolean ok;
+
+      cr_assert (lseek (fd, 0, SEEK_SET) == 0);
+      ok = cm_pipeline_run (fd, &opt, &ops, NULL, o, r, &st, &error);
+      fclose (o);
+      fclose (r);
+      if (formats[f] == CM_INPUT_OPENDRG)
+        {
+          cr_assert_not (ok);
+          cr_assert (g_error_matches (error, CM_EPISODE_READER_ERROR,
+                                      CM_EPISODE_READER_ERROR_HEADER));
+          cr_assert (strstr (error->message, "long.csv") != NULL, "%s",
+                     error->message);
+          g_clear_error (&error);
+        }
+      else
+        {
+          cr_assert (ok, "%s", error ? error->message : "");
+          cr_assert_eq (st.lines, 2);
+          cr_assert_eq (st.rejected, 2);  /* the long line, then columns */
+          cr_assert (g_str_has_prefix (rej, "line,reason\n1,field_length: "),
+                     "%s", rej);
+        }
+      free (out);
+      free (rej);
+    }
+  close (fd);
+  g_unlink (path);
+}

@@ -147,7 +147,7 @@ cm_cli_compare (int argc, char **argv)
       "Worker threads (default: number of cores)", "N" },
     { "top", 0, 0, G_OPTION_ARG_INT, &top, "Movements in the printed summary (15)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No summary", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[INPUT.csv | -]" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) oc = g_option_context_new ("[INPUT.csv | -]");

@@ -53,7 +53,7 @@ scheme_import (int argc, char **argv)
       "Replace the scheme files of a folder that is not empty", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print every conversion note", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No summary on standard error", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "WORKBOOK.xlsx" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) oc = g_option_context_new ("WORKBOOK.xlsx -o DIR");
@@ -126,7 +126,7 @@ scheme_export (int argc, char **argv)
       "Leave the diagnosis and procedure dictionaries out of the casemix sheet", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print every note", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No summary on standard error", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "SCHEME" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) oc = g_option_context_new ("SCHEME -o WORKBOOK.xlsx");
@@ -201,7 +201,7 @@ scheme_info (int argc, char **argv)
 {
   g_auto (GStrv) rest = NULL;
   GOptionEntry entries[] = {
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "SCHEME…" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) oc = g_option_context_new ("SCHEME…");

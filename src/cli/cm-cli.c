@@ -16,9 +16,12 @@ static const struct {
   { "scheme", cm_cli_scheme, "import/export the NHSA DRG workbook, describe a scheme" },
   { "compare", cm_cli_compare, "migration report: the same episodes under two schemes" },
   { "sample", cm_cli_sample, "write synthetic episodes (demo, tests, benchmarks)" },
+  { "indicators", cm_cli_indicators, "indicators, KPIs, trends, research tables and reports" },
   { "explain", cm_cli_explain, "show why one episode groups where it does, or why not elsewhere" },
   { "serve", cm_cli_serve, "serve grouping (and payment) over HTTP" },
   { "price", cm_cli_price, "price episodes under a payment policy" }, { "catalogue", cm_cli_catalogue, "build DRG weights / DIP scores from base data" },
+  { "settle", cm_cli_settle, "settlement: ledger, monthly settlement, special cases, annual clearing" },
+  { "alliance", cm_cli_alliance, "county medical alliance budgets, charges, surplus / overspend" },
 };
 
 void

@@ -16,9 +16,12 @@ int cm_cli_group (int argc, char **argv);
 int cm_cli_scheme (int argc, char **argv);
 int cm_cli_compare (int argc, char **argv);
 int cm_cli_sample (int argc, char **argv);
+int cm_cli_indicators (int argc, char **argv);
 int cm_cli_explain (int argc, char **argv);
 int cm_cli_serve (int argc, char **argv);
 int cm_cli_price (int argc, char **argv); int cm_cli_catalogue (int argc, char **argv);
+int cm_cli_settle (int argc, char **argv);
+int cm_cli_alliance (int argc, char **argv);
 
 /* Prints "casemix: <message>" on stderr. */
 void cm_cli_error (const char *format, ...) G_GNUC_PRINTF (1, 2);

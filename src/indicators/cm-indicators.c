@@ -219,6 +219,13 @@ weight_table_add (CmWeightTable *w, const char *code, gint64 v)
 }
 
 CmWeightTable *
+cm_weight_table_new_empty (const char *source)
+{
+  g_return_val_if_fail (source != NULL, NULL);
+  return weight_table_new (source);
+}
+
+CmWeightTable *
 cm_weight_table_ref (CmWeightTable *w)
 {
   g_return_val_if_fail (w != NULL, NULL);
@@ -1132,7 +1139,7 @@ derive_weights (CmIndicators *ind, guint slot, GError **error)
         const GroupCost *gc = g_hash_table_lookup (groups, codes->pdata[i]);
         CmE4 rw;
         /* (C_g / n_g) / (C / N) × scale = C_g·N·scale / (n_g·C) */
-        if (!cm_round_published_e4 ((CmWide) gc->cost * N * scale,
+        if (!cm_round_published_e4 ((CmWide) gc->cost * N * scale * CM_E4_ONE,
                                     (CmWide) gc->n * C, &rw))
           {
             g_set_error (error, CM_INDICATORS_ERROR, CM_INDICATORS_ERROR_LIMIT,
@@ -1792,6 +1799,9 @@ cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
           if (*ra->key.group && cm_weight_table_lookup (ind->weights[slot],
                                                        ra->key.group, &rw))
             r->weight_e4 = rw;
+          else if (*ra->key.group && r->n_weighted > 0
+                   && r->total_weight_e4 % r->n_weighted == 0)
+            r->weight_e4 = r->total_weight_e4 / r->n_weighted;
           r->risk = cm_indicators_get_risk (ind, slot, ra->key.group, ra->key.year);
         }
     }

@@ -134,6 +134,9 @@ typedef struct _CmWeightTable CmWeightTable;
 CM_API CmWeightTable *cm_weight_table_load (const char *path,
                                             CmSchemeFamily family,
                                             GError **error);
+/* (transfer full): an empty table whose source is @source: for slots whose
+ * cases carry their own weights (a policy), so that none is derived. */
+CM_API CmWeightTable *cm_weight_table_new_empty (const char *source);
 CM_API CmWeightTable *cm_weight_table_ref (CmWeightTable *w);
 CM_API void cm_weight_table_unref (CmWeightTable *w);
 /* (transfer none): the file, or "self" for derived weights. */
@@ -384,7 +387,9 @@ typedef struct {
   gint64 weighted_los_days;
   gint64 lowrisk_cases;
   gint64 lowrisk_deaths;
-  gint64 weight_e4;         /* the group's weight (group rows), -1 none */
+  gint64 weight_e4;         /* the group's weight (group rows): from the
+                             * slot's table, else the cases' own weight
+                             * when they all have the same; -1 none */
   CmIndRisk risk;           /* the group's band (group rows) */
 
   /* exact figures, NULL when not computable (a zero denominator) */

@@ -525,7 +525,19 @@ cm_pipeline_run (int fd, const CmPipelineOptions *opt, const CmPipelineOps *ops,
           first = FALSE;
           if (memchr (c->buf, '\n', c->len) == NULL && !eof)
             {
-              /* a first line longer than a chunk is certainly no header */
+              /* a first line longer than a chunk is certainly no header:
+               * episode lines are still read by position, OpenDRG lines
+               * cannot be read at all (as in CmEpisodeReader) */
+              if (opt->format == CM_INPUT_OPENDRG)
+                {
+                  g_set_error (&local, CM_EPISODE_READER_ERROR,
+                               CM_EPISODE_READER_ERROR_HEADER,
+                               "%s: OpenDRG header line is longer than %"
+                               G_GSIZE_FORMAT " bytes", name, chunk_size);
+                  ok = FALSE;
+                  recycle (&pl, c);
+                  break;
+                }
               if (!swallow_long_line (fd, c, carry, &carry_len, &eof,
                                       chunk_size, name, &local))
                 {

@@ -1261,9 +1261,14 @@ cm_catalogue_builder_write (CmCatalogueBuilder *b, FILE *out,
                           "(floor of n × share each side)\n",
                           o->trim_low_permille, 1000 - MIN (o->trim_high_permille, 1000));
   if (dip)
-    g_string_append_printf (s, "# threshold\t%u cases (core groups below it are pooled "
-                            "into comprehensive groups by category, chapter, all)\n",
-                            o->threshold);
+    {
+      static const char *const level_names[] = { "category", "chapter", "all" };
+      g_string_append_printf (s, "# threshold\t%u cases (core groups below it are pooled "
+                              "into comprehensive groups by", o->threshold);
+      for (guint i = 0; i < b->pool->n_levels; i++)
+        g_string_append_printf (s, "%s %s", i ? "," : "", level_names[b->pool->levels[i]]);
+      g_string_append (s, ")\n");
+    }
   g_string_append_printf (s, "# cases\tused %" G_GUINT64_FORMAT ", per-diem %"
                           G_GUINT64_FORMAT ", ungrouped %" G_GUINT64_FORMAT
                           ", excluded-dx %" G_GUINT64_FORMAT ", los-window %"

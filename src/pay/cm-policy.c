@@ -120,9 +120,14 @@ check_node (const Loader *ld, const xmlNode *n, const char *const *attrs,
         {
           for (const xmlChar *p = c->content; p && *p; p++)
             if (!g_ascii_isspace (*p))
-              return fail (ld, c, CM_POLICY_ERROR_SCHEMA, error,
-                           "<%s>: unexpected text (values go in attributes "
-                           "or in the elements that hold them)", n->name);
+              {
+                int len = 0;
+                while (len < 20 && p[len] && !g_ascii_isspace (p[len]))
+                  len++;
+                return fail (ld, n, CM_POLICY_ERROR_SCHEMA, error,
+                             "<%s>: unexpected text '%.*s' (values go in attributes "
+                             "or in the elements that hold them)", n->name, len, p);
+              }
         }
     }
   return TRUE;
@@ -1020,8 +1025,9 @@ load_dip (Loader *ld, const xmlNode *sec, CmDipParams *p, GError **error)
 /* ---------------------------------------------------------------------- */
 /* <per-diem>                                                              */
 
-static const char *const category_names[] = { "", "rehab", "nursing", "hospice",
-                                              "psych", NULL };
+/* by CmPerDiemCategory − 1 */
+static const char *const category_names[] = { "rehab", "nursing", "hospice", "psych",
+                                              NULL };
 
 /* <rate level>…</rate> children of @n into @rate (per level, -1 none). */
 static gboolean
@@ -1072,17 +1078,15 @@ load_profile (Loader *ld, const xmlNode *n, CmPerDiemProfile *profiles,
       || !attr_enum (ld, n, "category", "perdiem.category", category_names, 0,
                      &cat, error))
     return FALSE;
-  if (cat == 0)
-    return bad_value (ld, n, "category", "perdiem.category", "",
-                      "is not a category (rehab, nursing, hospice, psych)", error);
+  cat++;  /* CmPerDiemCategory */
   if (profiles[cat].present)
     return fail (ld, n, CM_POLICY_ERROR_PARAMETER, error,
                  "perdiem.%s: a second <profile category=\"%s\"> in this year",
-                 category_names[cat], category_names[cat]);
+                 category_names[cat - 1], category_names[cat - 1]);
   profiles[cat].present = TRUE;
   r = &profiles[cat].rule;
   cm_per_diem_rule_init (r, (CmPerDiemCategory) cat);
-#define KEY(k) (g_snprintf (key, sizeof key, "perdiem.%s." k, category_names[cat]), key)
+#define KEY(k) (g_snprintf (key, sizeof key, "perdiem.%s." k, category_names[cat - 1]), key)
   if (!attr_int (ld, n, "min-los", KEY ("min_los"), 1, 1, 100000, FALSE, &r->min_los,
                  error)
       || !attr_int (ld, n, "cap-days-episode", KEY ("cap_days_episode"), -1, 1,
@@ -1187,9 +1191,12 @@ load_year (Loader *ld, const xmlNode *n, CmYearParams *y, GError **error)
 
   memset (y, 0, sizeof *y);
   if (!check_node (ld, n, attrs, children, error)
-      || !require_attr (ld, n, "value", &v, error)
-      || !attr_int (ld, n, "value", "year", 0, 1900, 9999, FALSE, &y->year, error))
+      || !require_attr (ld, n, "value", &v, error))
     return FALSE;
+  if (strlen ((const char *) v) != 4
+      || !attr_int (ld, n, "value", "year", 0, 1900, 9999, FALSE, &y->year, NULL))
+    return bad_value (ld, n, "value", "year", (const char *) v,
+                      "is not a year (four digits, 1900 … 9999)", error);
   sec = only_child (ld, n, "drg", FALSE, "drg", &ok, error);
   if (!ok || (sec != NULL && !load_drg (ld, sec, &y->drg, error)))
     return FALSE;
@@ -1285,24 +1292,32 @@ check_year_families (Loader *ld, const xmlNode *root, GError **error)
 /* RELAX NG                                                                */
 
 typedef struct {
-  char *first;   /* the first message, "file:line: …" */
+  const char *path;   /* the policy file */
+  char *first;        /* the first message that names an element */
+  char *any;          /* the first message at all */
 } RngErrors;
 
+/* Keeps the first message that can name file:line (libxml2 reports some
+ * errors without a node or a line). */
 static void
 rng_error (void *data, CmXmlErrorPtr err)
 {
   RngErrors *e = data;
   g_autofree char *msg = NULL;
+  const xmlNode *node;
 
-  if (e->first != NULL || err == NULL)
+  if (err == NULL || e->first != NULL)
     return;
   msg = g_strstrip (g_strdup (err->message ? err->message : "invalid"));
-  if (err->node != NULL && ((xmlNode *) err->node)->type == XML_ELEMENT_NODE)
-    e->first = g_strdup_printf ("%s:%d: <%s>: %s", err->file ? err->file : "?",
-                                err->line, ((xmlNode *) err->node)->name, msg);
-  else
-    e->first = g_strdup_printf ("%s:%d: %s", err->file ? err->file : "?",
+  node = err->node;
+  if (node != NULL && node->type == XML_ELEMENT_NODE)
+    e->first = g_strdup_printf ("%s:%ld: <%s>: %s", e->path, xmlGetLineNo (node),
+                                node->name, msg);
+  else if (err->line > 0)
+    e->first = g_strdup_printf ("%s:%d: %s", err->file ? err->file : e->path,
                                 err->line, msg);
+  else if (e->any == NULL)
+    e->any = g_strdup_printf ("%s: %s", e->path, msg);
 }
 
 static char *
@@ -1328,7 +1343,7 @@ validate_rng (const Loader *ld, xmlDoc *doc, GError **error)
   g_autoptr (xmlRelaxNGParserCtxt) pc = NULL;
   g_autoptr (xmlRelaxNG) schema = NULL;
   g_autoptr (xmlRelaxNGValidCtxt) vc = NULL;
-  RngErrors errs = { NULL };
+  RngErrors errs = { ld->path, NULL, NULL };
   int rc;
 
   if (rng_path == NULL)
@@ -1355,8 +1370,9 @@ validate_rng (const Loader *ld, xmlDoc *doc, GError **error)
     {
       g_set_error (error, CM_POLICY_ERROR, CM_POLICY_ERROR_SCHEMA,
                    "%s: the schema does not load: %s", rng_path,
-                   errs.first ? errs.first : "?");
+                   errs.first ? errs.first : errs.any ? errs.any : "?");
       g_free (errs.first);
+      g_free (errs.any);
       return FALSE;
     }
   vc = xmlRelaxNGNewValidCtxt (schema);
@@ -1365,12 +1381,14 @@ validate_rng (const Loader *ld, xmlDoc *doc, GError **error)
   if (rc != 0)
     {
       g_set_error (error, CM_POLICY_ERROR, CM_POLICY_ERROR_SCHEMA,
-                   "%s (RELAX NG %s)", errs.first ? errs.first : ld->path,
-                   rng_path);
+                   "%s (RELAX NG %s)",
+                   errs.first ? errs.first : errs.any ? errs.any : ld->path, rng_path);
       g_free (errs.first);
+      g_free (errs.any);
       return FALSE;
     }
   g_free (errs.first);
+  g_free (errs.any);
   return TRUE;
 }
 
@@ -1463,6 +1481,9 @@ load_root (Loader *ld, const xmlNode *root, GError **error)
                   &p->illustrative, error))
     return FALSE;
   name = get_attr (root, "name");
+  if (*region == '\0' || strpbrk ((const char *) region, " \t\r\n") != NULL)
+    return bad_value (ld, root, "region", "region", (const char *) region,
+                      "is not a region code (one word, e.g. 430200)", error);
   p->region = g_strdup ((const char *) region);
   p->name = g_strdup (name ? (const char *) name : (const char *) region);
   n = only_child (ld, root, "description", FALSE, "description", &ok, error);

@@ -893,6 +893,8 @@ static const char page_css[] =
   "svg line.axis{stroke:#9aa5b1;stroke-width:1.2}"
   "svg line.target{stroke:#c81e1e;stroke-width:2;stroke-dasharray:8 5}"
   "svg text.target-label{fill:#c81e1e;font-weight:600}"
+  "svg text.target-label,svg text.value{paint-order:stroke;stroke:#fff;"
+  "stroke-width:4px;stroke-linejoin:round}"
   "div.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:12px}"
   "div.tile{border-radius:8px;padding:10px 14px;color:#fff}"
   "div.tile.met{background:#15803d}div.tile.missed{background:#c81e1e}"

@@ -1128,7 +1128,9 @@ render_form (const CmFx *fx, GString *out, GError **error)
       for (guint i = 0; i < fx->kids->len; i++)
         {
           const CmFx *k = fx->kids->pdata[i];
-          gboolean paren = k->kind == CM_FX_ALL || k->kind == CM_FX_ANY;
+          /* a chain inside a chain needs brackets; "X in {S1, S2}" does not */
+          gboolean paren = (k->kind == CM_FX_ALL || k->kind == CM_FX_ANY)
+                           && common_target (k) == NULL;
           if (i > 0)
             g_string_append (out, fx->kind == CM_FX_ALL ? " and " : " or ");
           if (paren)

@@ -119,10 +119,50 @@ all_zeros (const char *s)
   return TRUE;
 }
 
+/* @s matches @pattern (one of the few constant patterns of this file; each
+ * is compiled once and kept). */
 static gboolean
 matches (const char *s, const char *pattern)
 {
-  return g_regex_match_simple (pattern, s, 0, 0);
+  static GHashTable *cache;  /* pattern → GRegex, never freed */
+  G_LOCK_DEFINE_STATIC (cache);
+  GRegex *re;
+
+  G_LOCK (cache);
+  if (cache == NULL)
+    cache = g_hash_table_new (g_str_hash, g_str_equal);
+  re = g_hash_table_lookup (cache, pattern);
+  if (re == NULL)
+    {
+      re = g_regex_new (pattern, 0, 0, NULL);
+      g_assert (re != NULL);
+      g_hash_table_insert (cache, (gpointer) pattern, re);
+    }
+  G_UNLOCK (cache);
+  return g_regex_match (re, s, 0, NULL);
+}
+
+/* Splits @text (NUL-terminated at @len) in place at LF. No empty piece
+ * follows a final LF. memchr, not strstr: a sanitizer's strstr measures the
+ * whole rest of the text at every call. */
+static GPtrArray *
+split_lines (char *text, gsize len)
+{
+  GPtrArray *lines = g_ptr_array_new ();
+  char *p = text, *end = text + len;
+  while (p < end)
+    {
+      char *nl = memchr (p, '\n', (gsize) (end - p));
+      if (nl == NULL)
+        {
+          g_ptr_array_add (lines, p);
+          break;
+        }
+      *nl = '\0';
+      g_ptr_array_add (lines, p);
+      p = nl + 1;
+    }
+  return lines;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1781,7 +1821,7 @@ tsv_read (const char *dir, const char *name, const char *header, gboolean option
 {
   g_autofree char *text = NULL;
   g_autoptr (GError) local = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_autoptr (GPtrArray) lines = NULL;
   g_auto (GStrv) want = g_strsplit (header, "\t", -1);
   gsize len = 0;
 
@@ -1804,27 +1844,25 @@ tsv_read (const char *dir, const char *name, const char *header, gboolean option
                    "%s: not UTF-8 text", t->path);
       return FALSE;
     }
-  lines = g_strsplit (text, "\n", -1);
-  if (lines[0] == NULL || !g_str_has_prefix (lines[0], header)
-      || (lines[0][strlen (header)] != '\0'))
+  lines = split_lines (text, len);
+  if (lines->len == 0 || strcmp (lines->pdata[0], header) != 0)
     {
       g_set_error (error, CM_WORKBOOK_ERROR, CM_WORKBOOK_ERROR_SCHEME,
                    "%s:1:1: the header must be: %s", t->path, header);
       return FALSE;
     }
-  for (guint i = 1; lines[i]; i++)
+  for (guint i = 1; i < lines->len; i++)
     {
       g_auto (GStrv) cells = NULL;
+      const char *line = lines->pdata[i];
       guint ln = i + 1;
-      if (lines[i][0] == '\0' && lines[i + 1] == NULL)
-        break;
-      if (strchr (lines[i], '\r') != NULL)
+      if (strchr (line, '\r') != NULL)
         {
           g_set_error (error, CM_WORKBOOK_ERROR, CM_WORKBOOK_ERROR_SCHEME,
                        "%s:%u: a CR in the line (LF line ends only)", t->path, ln);
           return FALSE;
         }
-      cells = g_strsplit (lines[i], "\t", -1);
+      cells = g_strsplit (line, "\t", -1);
       if (g_strv_length (cells) != t->n_cols)
         {
           g_set_error (error, CM_WORKBOOK_ERROR, CM_WORKBOOK_ERROR_SCHEME,
@@ -2441,18 +2479,17 @@ cm_workbook_export (const char *scheme_dir, const char *xlsx,
         {
           g_autofree char *p = g_build_filename (scheme_dir, carried[f][0], NULL);
           g_autofree char *text = NULL;
-          g_auto (GStrv) lines = NULL;
-          if ((f >= 6 && opt->no_dictionaries) || !g_file_get_contents (p, &text, NULL, NULL))
+          g_autoptr (GPtrArray) lines = NULL;
+          gsize len = 0;
+          if ((f >= 6 && opt->no_dictionaries) || !g_file_get_contents (p, &text, &len, NULL))
             continue;
-          lines = g_strsplit (text, "\n", -1);
-          for (guint i = 0; lines[i]; i++)
+          lines = split_lines (text, len);
+          for (guint i = 0; i < lines->len; i++)
             {
               g_auto (GStrv) cells = NULL;
               g_autoptr (GPtrArray) row = g_ptr_array_new ();
               g_autofree char *types = NULL;
-              if (lines[i][0] == '\0' && lines[i + 1] == NULL)
-                break;
-              cells = g_strsplit (lines[i], "\t", -1);
+              cells = g_strsplit (lines->pdata[i], "\t", -1);
               g_ptr_array_add (row, (gpointer) carried[f][0]);
               for (guint c = 0; cells[c]; c++)
                 g_ptr_array_add (row, cells[c]);

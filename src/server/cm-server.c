@@ -34,6 +34,8 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
@@ -1129,11 +1131,32 @@ listen_socket (const char *address, guint port, GError **error)
                        G_SOCKET_PROTOCOL_TCP, error);
   if (sock == NULL)
     return NULL;
-  if (!g_socket_set_option (sock, SOL_SOCKET, SO_REUSEPORT, 1, error))
-    return NULL;
   sa = g_inet_socket_address_new (ia, (guint16) port);
   g_socket_set_listen_backlog (sock, 1024);
-  if (!g_socket_bind (sock, sa, TRUE, error) || !g_socket_listen (sock, error))
+  /* bind(2) directly: g_socket_bind() clears SO_REUSEPORT on stream
+   * sockets, and every worker's socket shares the port */
+  {
+    struct sockaddr_storage native;
+    gssize len = g_socket_address_get_native_size (sa);
+    int one = 1;
+    int fd = g_socket_get_fd (sock);
+
+    /* TCP_NODELAY is inherited by accepted sockets (Linux): responses go
+     * out at once instead of waiting for the peer's delayed ACK */
+    if (setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0
+        || setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0
+        || setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0
+        || len < 0 || !g_socket_address_to_native (sa, &native, sizeof native, error)
+        || bind (fd, (struct sockaddr *) &native, (socklen_t) len) != 0)
+      {
+        int e = errno;
+        if (error != NULL && *error == NULL)
+          g_set_error (error, CM_SERVER_ERROR, CM_SERVER_ERROR_LISTEN,
+                       "%s:%u: %s", address, port, g_strerror (e));
+        return NULL;
+      }
+  }
+  if (!g_socket_listen (sock, error))
     {
       g_prefix_error (error, "%s:%u: ", address, port);
       if (error && *error && (*error)->domain != CM_SERVER_ERROR)

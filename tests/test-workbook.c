@@ -559,7 +559,7 @@ run_group (const char *scheme, const char *input)
   return g_steal_pointer (&out);
 }
 
-Test (round_trip, shipped_3_0_tables_through_a_workbook_are_exact, .timeout = 300)
+Test (round_trip, shipped_3_0_tables_through_a_workbook_are_exact, .timeout = 1200)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *shipped = cm_tables_find ("chs-drg-3.0", &error);

@@ -22,6 +22,7 @@ static const struct {
   { "price", cm_cli_price, "price episodes under a payment policy" }, { "catalogue", cm_cli_catalogue, "build DRG weights / DIP scores from base data" },
   { "settle", cm_cli_settle, "settlement: ledger, monthly settlement, special cases, annual clearing" },
   { "alliance", cm_cli_alliance, "county medical alliance budgets, charges, surplus / overspend" },
+  { "demo", cm_cli_demo, "a full demo year on synthetic data: settle, clear, alliances, reports" },
 };
 
 void

@@ -22,6 +22,7 @@ int cm_cli_serve (int argc, char **argv);
 int cm_cli_price (int argc, char **argv); int cm_cli_catalogue (int argc, char **argv);
 int cm_cli_settle (int argc, char **argv);
 int cm_cli_alliance (int argc, char **argv);
+int cm_cli_demo (int argc, char **argv);
 
 /* Prints "casemix: <message>" on stderr. */
 void cm_cli_error (const char *format, ...) G_GNUC_PRINTF (1, 2);

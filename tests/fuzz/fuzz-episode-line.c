@@ -7,8 +7,12 @@
  *   bit 0     0 the episode exchange CSV, 1 OpenDRG CSV
  *   bits 1-2  0 every line is a data line (a fixed, good header is set)
  *             1 line 1 is the header
- *             2, 3 the whole text through CmEpisodeReader (fmemopen), and
+ *             2 the whole text through CmEpisodeReader (fmemopen), and
  *               the same lines through the parser: both must agree
+ *             3 as 2, with byte 1 choosing a long line of X put after line
+ *               1, so that what follows straddles the reader's 64 KiB read
+ *               size (bit 7 clear) or the line is about CM_MAX_LINE_LEN
+ *               long (bit 7 set)
  *
  * Besides the sanitizers, the target checks what the API promises: an
  * accepted episode points into the line, has sane counts and NUL-terminated
@@ -415,6 +419,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   const char *text;
   g_autoptr (GArray) lines = NULL;
   g_autoptr (GString) by_lines = g_string_new (NULL);
+  g_autoptr (GString) padded = NULL;
 
   if (size < 1)
     return 0;
@@ -422,6 +427,31 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   mode = (data[0] >> 1) & 3;
   text = (const char *) data + 1;
   size--;
+
+  if (mode == 3)
+    {
+      const char *nl;
+      gsize first, pad;
+
+      if (size < 1)
+        return 0;
+      nl = memchr (text + 1, '\n', size - 1);
+      first = nl ? (gsize) (nl - (text + 1)) + 1 : size - 1;
+      if (data[1] & 0x80)
+        pad = CM_MAX_LINE_LEN + (data[1] & 0x3F) - 32;
+      else
+        pad = 64 * 1024 - MIN (first, (gsize) 60000) - (data[1] & 0x7F);
+      padded = g_string_sized_new (size + pad + 2);
+      g_string_append_len (padded, text + 1, (gssize) first);
+      if (nl == NULL)
+        g_string_append_c (padded, '\n');
+      for (gsize i = 0; i < pad; i++)
+        g_string_append_c (padded, 'X');
+      g_string_append_c (padded, '\n');
+      g_string_append_len (padded, text + 1 + first, (gssize) (size - 1 - first));
+      text = padded->str;
+      size = padded->len;
+    }
 
   lines = split_lines (text, size);
   if (mode == 0)

@@ -72,6 +72,10 @@ def episode_line():
     write(t, 'od-reader', b'\x05' + text([OD_HDR] + OD_LINES, True)[:-2])
     with open(os.path.join(DATA, 'episodes', 'adversarial.csv'), 'rb') as f:
         write(t, 'ep-adversarial', b'\x04' + f.read())
+    # mode 3: a long line of X after line 1 (byte 1 says how long)
+    write(t, 'ep-read-boundary', b'\x06\x05' + text([EP_HDR] + EP_LINES, True))
+    write(t, 'ep-long-line', b'\x06\xa0' + text([EP_HDR] + EP_LINES[:3]))
+    write(t, 'od-read-boundary', b'\x07\x11' + text([OD_HDR] + OD_LINES))
 
 
 def pipeline():

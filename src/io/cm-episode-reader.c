@@ -949,9 +949,8 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
     return REJECT_COL (COL_COUNTY_ID, "not 6 digits");
   ep->county_id = s;
 
-  /* A field holds no NUL (control_char), so len and memcmp compare the
-   * whole text. */
-  s = v[COL_INSURANCE_TYPE];
+  /* A field holds no NUL (control_char): comparing the length and the
+   * bytes compares the whole text. */
   if (TEXT_IS (COL_INSURANCE_TYPE, "employee"))
     ep->insurance_type = CM_INSURANCE_EMPLOYEE;
   else if (TEXT_IS (COL_INSURANCE_TYPE, "resident"))
@@ -959,7 +958,6 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
   else
     return REJECT_COL (COL_INSURANCE_TYPE, "not employee or resident");
 
-  s = v[COL_INSURED_REGION];
   if (TEXT_IS (COL_INSURED_REGION, "local"))
     ep->insured_region = CM_REGION_LOCAL;
   else if (TEXT_IS (COL_INSURED_REGION, "province"))
@@ -1055,7 +1053,6 @@ parse_episode (const Fields *f, guint64 line_no, CmEpisode *ep,
                        reject))
     return FALSE;
 
-  s = v[COL_PER_DIEM_CATEGORY];
   if (len[COL_PER_DIEM_CATEGORY] == 0)
     ep->per_diem_category = CM_PER_DIEM_NONE;
   else if (TEXT_IS (COL_PER_DIEM_CATEGORY, "rehab"))

@@ -520,7 +520,7 @@ cm_cond_eval (CmEval *ev, guint32 idx)
       kids = &g_array_index (s->kids, guint32, n->arg);
       for (guint i = 0; i < n->n_kids; i++)
         {
-          int r = cm_cond_eval (ev, kids[i]);
+          int r = cm_cond_eval_fast (ev, kids[i]);
           if (r != 1)
             return r;
         }
@@ -529,7 +529,7 @@ cm_cond_eval (CmEval *ev, guint32 idx)
       kids = &g_array_index (s->kids, guint32, n->arg);
       for (guint i = 0; i < n->n_kids; i++)
         {
-          int r = cm_cond_eval (ev, kids[i]);
+          int r = cm_cond_eval_fast (ev, kids[i]);
           if (r != 0)
             return r;
         }

@@ -1004,7 +1004,7 @@ search (CmEval *ev, Found *out)
   for (guint m = 0; m < s->n_mdcs; m++)
     {
       const CmDrgMdc *mdc = &s->mdcs[m];
-      int r = cm_cond_eval (ev, mdc->cond);
+      int r = cm_cond_eval_fast (ev, mdc->cond);
       if (G_UNLIKELY (trace != NULL))
         cm_drg_trace_mdc (ev, mdc, r);
       if (r == CM_EVAL_ERROR)
@@ -1014,7 +1014,7 @@ search (CmEval *ev, Found *out)
       for (guint i = 0; i < mdc->n_rules; i++)
         {
           const CmDrgRule *rule = &s->rules[mdc->rules_off + i];
-          r = cm_cond_eval (ev, rule->cond);
+          r = cm_cond_eval_fast (ev, rule->cond);
           if (G_UNLIKELY (trace != NULL))
             cm_drg_trace_rule (ev, rule, r);
           if (r == CM_EVAL_ERROR)
@@ -1024,7 +1024,7 @@ search (CmEval *ev, Found *out)
           for (guint k = 0; k < rule->n_splits; k++)
             {
               const CmDrgSplit *sp = &s->splits[rule->splits_off + k];
-              r = cm_cond_eval (ev, sp->cond);
+              r = cm_cond_eval_fast (ev, sp->cond);
               if (G_UNLIKELY (trace != NULL))
                 cm_drg_trace_split (ev, sp, r);
               if (r == CM_EVAL_ERROR)

@@ -1422,6 +1422,12 @@ id_set_grow (CmIdSet *set)
       id_set_insert (set->slots, new_mask, old[i]);
 }
 
+void
+cm_id_set_prefetch (const CmIdSet *set, guint64 hash)
+{
+  __builtin_prefetch (&set->slots[(gsize) hash & set->mask], 1);
+}
+
 gboolean
 cm_id_set_add_hash (CmIdSet *set, guint64 hash)
 {

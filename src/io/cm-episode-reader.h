@@ -108,6 +108,8 @@ CM_API void cm_id_set_free (CmIdSet *set);
 CM_API guint64 cm_id_hash (const char *id);
 /* Returns TRUE when @hash was new (and adds it), FALSE for a duplicate. */
 CM_API gboolean cm_id_set_add_hash (CmIdSet *set, guint64 hash);
+/* A hint: @hash will be added soon (starts loading its slot). */
+CM_API void cm_id_set_prefetch (const CmIdSet *set, guint64 hash);
 
 /**
  * cm_reject_format:

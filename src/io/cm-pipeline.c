@@ -247,6 +247,9 @@ write_chunk (Pipeline *pl, Chunk *c)
   for (guint i = 0; i < c->recs->len; i++)
     {
       Rec *r = &g_array_index (c->recs, Rec, i);
+      /* the id set is large and cold: ask for the slot 16 records ahead */
+      if (i + 16 < c->recs->len && pl->opt->format == CM_INPUT_EPISODES)
+        cm_id_set_prefetch (pl->ids, g_array_index (c->recs, Rec, i + 16).hash);
       if (r->kind == REC_ROW
           && (pl->opt->format != CM_INPUT_EPISODES
               || cm_id_set_add_hash (pl->ids, r->hash)))

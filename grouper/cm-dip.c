@@ -2178,10 +2178,12 @@ trace_stage_end (CmTrace *t, const Stage *st, const Row *best, int spec,
 }
 
 /* §6.1 / §6.6: the row chosen by @st, or NULL. With @trace, a STAGE step,
- * a CANDIDATE step per row that holds and the RANKING step. */
-static const Row *
-group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st,
-             CmTrace *trace)
+ * a CANDIDATE step per row that holds and the RANKING step. Instantiated
+ * twice (group_stage, group_stage_traced): with @trace a constant NULL the
+ * trace code folds away. */
+static G_ALWAYS_INLINE inline const Row *
+group_stage_impl (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st,
+                  CmTrace *trace)
 {
   const CmDipScheme *s = ctx->scheme;
   const Row *rows = (const Row *) s->rows->data;
@@ -2267,6 +2269,19 @@ group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st,
   if (G_UNLIKELY (trace != NULL))
     trace_stage_end (trace, st, best, best_spec, best_tier, best_matched);
   return best;
+}
+
+static const Row *
+group_stage (const CmDipContext *ctx, const CmEpisode *ep, const Stage *st)
+{
+  return group_stage_impl (ctx, ep, st, NULL);
+}
+
+static G_NO_INLINE const Row *
+group_stage_traced (const CmDipContext *ctx, const CmEpisode *ep,
+                    const Stage *st, CmTrace *trace)
+{
+  return group_stage_impl (ctx, ep, st, trace);
 }
 
 /* §9 (3): some primary_care.tsv pattern matches the episode. */
@@ -2395,33 +2410,10 @@ trace_primary_care (CmTrace *t, const CmDipContext *ctx, const Stage *st,
  * Groups one episode per GROUPING.md §5–§9. Outcomes (CHECK_FAILED,
  * EXCLUDED_DX, UNGROUPED …) are statuses, never errors. Allocates nothing.
  */
-static void dip_group (CmDipContext *ctx, const CmEpisode *episode,
-                       gboolean comprehensive, CmTrace *trace,
-                       CmDipResult *result);
-
-void
-cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
-              gboolean comprehensive, CmDipResult *result)
-{
-  g_return_if_fail (ctx != NULL);
-  g_return_if_fail (episode != NULL);
-  g_return_if_fail (result != NULL);
-  dip_group (ctx, episode, comprehensive, NULL, result);
-}
-
-/* cm_dip_group, recording into @trace when it is not NULL
- * (cm-trace-private.h). */
-void
-cm_dip_group_traced (CmDipContext *ctx, const CmEpisode *episode,
-                     gboolean comprehensive, CmTrace *trace,
-                     CmDipResult *result)
-{
-  g_return_if_fail (ctx != NULL && episode != NULL);
-  g_return_if_fail (trace != NULL && result != NULL);
-  dip_group (ctx, episode, comprehensive, trace, result);
-}
-
-static void
+/* The body of cm_dip_group and cm_dip_group_traced, inlined into both:
+ * in cm_dip_group's instance @trace is a constant NULL and no trace code
+ * is left. */
+static G_ALWAYS_INLINE inline void
 dip_group (CmDipContext *ctx, const CmEpisode *episode,
            gboolean comprehensive, CmTrace *trace, CmDipResult *result)
 {
@@ -2489,7 +2481,9 @@ dip_group (CmDipContext *ctx, const CmEpisode *episode,
   stages = (const Stage *) s->stages->data;
   for (guint i = 0; i < s->stages->len; i++)
     {
-      const Row *row = group_stage (ctx, episode, &stages[i], trace);
+      const Row *row = trace != NULL
+                       ? group_stage_traced (ctx, episode, &stages[i], trace)
+                       : group_stage (ctx, episode, &stages[i]);
 
       if (row != NULL)
         {
@@ -2526,6 +2520,27 @@ dip_group (CmDipContext *ctx, const CmEpisode *episode,
   set_result (result, CM_DIP_COMPREHENSIVE,
               s->zh_ids + (ctx->d0_cat * 3 + k) * ZH_ID_SIZE, "comprehensive",
               FALSE);
+}
+
+void
+cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
+              gboolean comprehensive, CmDipResult *result)
+{
+  g_return_if_fail (ctx != NULL);
+  g_return_if_fail (episode != NULL);
+  g_return_if_fail (result != NULL);
+  dip_group (ctx, episode, comprehensive, NULL, result);
+}
+
+/* cm_dip_group, recording into @trace (cm-trace-private.h). */
+void
+cm_dip_group_traced (CmDipContext *ctx, const CmEpisode *episode,
+                     gboolean comprehensive, CmTrace *trace,
+                     CmDipResult *result)
+{
+  g_return_if_fail (ctx != NULL && episode != NULL);
+  g_return_if_fail (trace != NULL && result != NULL);
+  dip_group (ctx, episode, comprehensive, trace, result);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2931,7 +2946,7 @@ cm_dip_why_not (CmDipContext *ctx, const CmEpisode *ep, gboolean comprehensive,
   /* stages before the target's stage (every stage, for ZH) */
   for (guint i = 0; i < (zh ? s->stages->len : st_index); i++)
     {
-      const Row *win = group_stage (ctx, ep, &stages[i], NULL);
+      const Row *win = group_stage (ctx, ep, &stages[i]);
       if (win != NULL)
         {
           g_autofree char *why = zh
@@ -2953,7 +2968,7 @@ cm_dip_why_not (CmDipContext *ctx, const CmEpisode *ep, gboolean comprehensive,
       explain_row (&w, ctx, ep, row, st->is_pre);
       if (w.blocked < 0)
         {
-          const Row *win = group_stage (ctx, ep, st, NULL);
+          const Row *win = group_stage (ctx, ep, st);
           if (win != NULL && win != row)
             {
               int spec, tier;
@@ -2972,9 +2987,10 @@ cm_dip_why_not (CmDipContext *ctx, const CmEpisode *ep, gboolean comprehensive,
                   guint wmatched;
                   row_key (ctx, win, FALSE, &wspec, &wtier, &wmatched);
                   why = g_strdup_printf ("%s ranks before %s in stage %s "
-                                         "(GROUPING.md §6.6: higher specificity, "
-                                         "then tier A<B<C, then more related codes "
-                                         "matched, then lower seq): %s has "
+                                         "(GROUPING.md §6.6: the most specific "
+                                         "diagnosis condition, then tier A<B<C, then "
+                                         "the most related codes matched, then the "
+                                         "lowest seq): %s has "
                                          "specificity %d, tier %c, matched %u, seq %u; "
                                          "%s has specificity %d, tier %c, matched %u, "
                                          "seq %u", win->group_id, row->group_id,

@@ -990,13 +990,15 @@ typedef struct {
   gboolean error;
 } Found;
 
-/* With ev->trace set, every condition evaluated is recorded as a step
- * (cm-explain.c); without, the only cost is one pointer test per step. */
-static void
-search (CmEval *ev, Found *out)
+/* search() and search_traced() are two instances of this body: with
+ * @traced a constant FALSE every trace test folds away, so grouping
+ * without a trace runs exactly the untraced code; with TRUE every
+ * condition evaluated is recorded as a step (cm-explain.c). */
+static G_ALWAYS_INLINE inline void
+search_impl (CmEval *ev, Found *out, gboolean traced)
 {
   const CmDrgScheme *s = ev->scheme;
-  CmTrace *trace = ev->trace;
+  CmTrace *trace = traced ? ev->trace : NULL;
 
   out->code = s->ungroupable_code;
   out->rule = NULL;
@@ -1053,6 +1055,18 @@ search (CmEval *ev, Found *out)
   return;
 error:
   out->error = TRUE;
+}
+
+static void
+search (CmEval *ev, Found *out)
+{
+  search_impl (ev, out, FALSE);
+}
+
+static G_NO_INLINE void
+search_traced (CmEval *ev, Found *out)
+{
+  search_impl (ev, out, TRUE);
 }
 
 static void
@@ -1198,8 +1212,10 @@ cm_drg_prepare (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
   return prepare (ctx, ep, translate_on, ev, res, NULL);
 }
 
-/* cm_drg_group, recording into @trace when it is not NULL. */
-static void
+/* cm_drg_group, recording into @trace when it is not NULL. Inlined into
+ * both entry points, so cm_drg_group's instance (trace a constant NULL)
+ * holds no trace code at all. */
+static G_ALWAYS_INLINE inline void
 group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
        CmTrace *trace, CmGroupResult *res)
 {
@@ -1240,7 +1256,10 @@ group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
         }
     }
 
-  search (&ev, &found);
+  if (trace != NULL)
+    search_traced (&ev, &found);
+  else
+    search (&ev, &found);
   if (!found.error && found.rule == NULL && s->retry_each_secondary_px
       && n_px >= 2)
     {
@@ -1252,9 +1271,13 @@ group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
           ev.px_text = px_text + i;
           ev.n_px = 1;
           cm_eval_fill_bits (&ev, FALSE);
-          if (G_UNLIKELY (trace != NULL))
-            cm_drg_trace_retry (&ev, px_text[i]);
-          search (&ev, &found);
+          if (trace != NULL)
+            {
+              cm_drg_trace_retry (&ev, px_text[i]);
+              search_traced (&ev, &found);
+            }
+          else
+            search (&ev, &found);
           if (found.error || found.rule != NULL)
             break;
         }

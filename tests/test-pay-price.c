@@ -702,3 +702,49 @@ Test (pay_price, price_command_bad_policy_names_file_line_parameter)
   cr_expect_eq (r.status, 2);
   run_free (&r);
 }
+
+Test (pay_price, pool_class_agrees_with_the_grouper_on_sample_20k, .timeout = 120)
+{
+  /* the pricer takes the class of a comprehensive case from the grouper's
+   * id (GROUPING.md §7.2) and computes it for folded core cases: both must
+   * be the same function of the procedures */
+  g_autofree char *corpus = test_shared_path ("episodes/sample-20k.csv");
+  g_autoptr (CmScheme) s = NULL;
+  g_autoptr (CmGroupContext) ctx = NULL;
+  g_autoptr (CmDipPool) pool = NULL;
+  g_autoptr (CmEpisodeReader) reader = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  CmDipPoolLevel lv[] = { CM_DIP_POOL_CATEGORY };
+  guint n = 0;
+  FILE *in;
+  CmEpisode ep;
+  CmReject rej;
+  CmReadResult rr;
+
+  if (corpus == NULL)
+    cr_skip_test ("shared corpus absent");
+  s = test_load_scheme ("dip-cn-national-3.0");
+  ctx = cm_group_context_new (s);
+  dir = cm_tables_find ("dip-cn-national-3.0", &error);
+  pool = cm_dip_pool_load (dir, lv, 1, &error);
+  cr_assert_not_null (pool, "%s", error ? error->message : "?");
+  in = fopen (corpus, "r");
+  reader = cm_episode_reader_new (in, CM_INPUT_EPISODES);
+  while ((rr = cm_episode_reader_next (reader, &ep, &rej, &error)) != CM_READ_EOF)
+    {
+      CmGroupResult r;
+      char id[CM_DIP_POOL_ID_LEN];
+
+      if (rr != CM_READ_EPISODE)
+        continue;
+      cm_group (ctx, &ep, 0, &r);
+      if (strcmp (r.status, "COMPREHENSIVE") != 0)
+        continue;
+      n++;
+      cr_assert (cm_dip_pool_id (pool, 0, ep.dx[0], cm_dip_pool_class (pool, &ep), id));
+      cr_assert_str_eq (id, r.group_id, "%s", ep.episode_id);
+    }
+  fclose (in);
+  cr_expect_gt (n, 1000);
+}

@@ -491,7 +491,7 @@ static RequestCase request_cases[] = {
 };
 
 static const char *const small_service[] = {
-  "--scheme=chs-drg-3.0", "--scheme=dip-cn-national-3.0", "--max-body=1024",
+  "--scheme=chs-drg-3.0", "--scheme=dip-cn-national-3.0", "--max-body=700",
   "--max-batch=3", NULL
 };
 

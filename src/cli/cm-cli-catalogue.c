@@ -375,11 +375,28 @@ catalogue_build (int argc, char **argv)
   sha = file_sha256 (rest[0]);
   base = g_path_get_basename (rest[0]);
   {
-    GString *c = g_string_new ("casemix catalogue build");
-    for (int i = 1; i < argc; i++)
-      if (argv[i] != rest[0])
-        g_string_append_printf (c, " %s", argv[i]);
-    g_string_append_printf (c, " --scheme %s %s", scheme_arg, base);
+    /* the effective options, so that the line rebuilds the table */
+    GString *c = g_string_new ("casemix catalogue build --scheme ");
+    g_string_append (c, scheme_arg);
+    g_string_append (c, " --year-weights ");
+    for (guint i = 0; i < opt.n_year_weights; i++)
+      g_string_append_printf (c, "%s%" G_GINT64_FORMAT, i ? ":" : "", opt.year_weights[i]);
+    g_string_append_printf (c, " --mean %s", opt.mean == CM_MEAN_YEARLY ? "yearly" : "cases");
+    if (opt.trim_low_permille == 0 && opt.trim_high_permille >= 1000)
+      g_string_append (c, " --trim none");
+    else
+      g_string_append_printf (c, " --trim %u.%u:%u.%u", opt.trim_low_permille / 10,
+                              opt.trim_low_permille % 10, opt.trim_high_permille / 10,
+                              opt.trim_high_permille % 10);
+    g_string_append_printf (c, " --scale %" G_GINT64_FORMAT, opt.scale);
+    if (family == CM_SCHEME_FAMILY_DIP)
+      g_string_append_printf (c, " --threshold %u --pool %s", opt.threshold,
+                              pool_arg ? pool_arg : "category,chapter,all");
+    if (opt.los_max_short >= 0)
+      g_string_append_printf (c, " --exclude-los %d:%d", opt.los_max_short, opt.los_min_long);
+    if (opt.include_per_diem)
+      g_string_append (c, " --include-per-diem");
+    g_string_append_printf (c, " %s", base);
     cmd = g_string_free (c, FALSE);
   }
   {

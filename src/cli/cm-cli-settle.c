@@ -614,6 +614,9 @@ cmd_review (int argc, char **argv)
       if (!g_file_get_contents (decisions, &text, NULL, &error))
         return fail (error);
       lines = g_strsplit (text, "\n", -1);
+      /* the whole file or nothing */
+      if (!cm_ledger_begin (ledger, &error))
+        return fail (error);
       for (guint i = 0; lines[i]; i++)
         {
           g_auto (GStrv) f = NULL;
@@ -629,20 +632,23 @@ cmd_review (int argc, char **argv)
           if (g_strv_length (f) < 2 || !parse_action (f[1], &a)
               || !parse_pay (f[2] && *f[2] ? f[2] : NULL, &rule, &amount))
             {
-              cm_cli_error ("%s:%u: expected episode_id<TAB>action<TAB>[ffs|yuan]<TAB>[note]",
-                            decisions, i + 1);
+              cm_cli_error ("%s:%u: expected episode_id<TAB>action<TAB>[ffs|yuan]<TAB>[note]; "
+                            "no decision of the file was recorded", decisions, i + 1);
+              cm_ledger_rollback (ledger);
               return CM_EXIT_FAILURE;
             }
           if (!cm_ledger_special_act (ledger, policy, config, f[0], a, rule, amount,
                                       f[2] && f[3] ? f[3] : NULL, &error))
             {
-              g_autofree char *msg = g_strdup_printf ("%s:%u: %s", decisions, i + 1,
-                                                      error->message);
-              cm_cli_error ("%s", msg);
+              cm_cli_error ("%s:%u: %s; no decision of the file was recorded", decisions,
+                            i + 1, error->message);
+              cm_ledger_rollback (ledger);
               return CM_EXIT_FAILURE;
             }
           n++;
         }
+      if (!cm_ledger_commit (ledger, &error))
+        return fail (error);
       fprintf (stderr, "casemix settle review decide: %u decisions recorded\n", n);
       return CM_EXIT_OK;
     }

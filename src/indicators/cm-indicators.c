@@ -30,6 +30,19 @@
 
 G_DEFINE_QUARK (cm-indicators-error-quark, cm_indicators_error)
 
+/* splitmix64's finalizer: spreads pointer and small-integer keys over all
+ * bits (GLib's tables use the low bits). */
+static inline guint
+mix64 (guint64 x)
+{
+  x ^= x >> 30;
+  x *= G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  x ^= x >> 27;
+  x *= G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  x ^= x >> 31;
+  return (guint) x;
+}
+
 #define WEIGHT_FROM_TABLE (-1)
 #define WEIGHT_NONE (-2)
 
@@ -699,7 +712,7 @@ struct _CmIndicators {
   CmSchemeFamily families[CM_IND_MAX_SLOTS];
   CmWeightTable *weights[CM_IND_MAX_SLOTS];
   GArray *labels[CM_IND_MAX_SLOTS];     /* LabelCount */
-  GHashTable *risk[CM_IND_MAX_SLOTS];   /* "year\tgroup" or group → band */
+  GHashTable *risk[CM_IND_MAX_SLOTS];   /* RiskEntry set */
   GStringChunk *strings;
   GHashTable *interned;                 /* str → str (in strings) */
   GHashTable *cells;                    /* Key* → Cell* (key inside the cell) */
@@ -716,14 +729,14 @@ static guint
 key_hash (gconstpointer p)
 {
   const Key *k = p;
-  guint h = g_direct_hash (k->group);
-  h = h * 31 + g_direct_hash (k->hospital);
-  h = h * 31 + g_direct_hash (k->county);
-  h = h * 31 + g_direct_hash (k->label);
-  h = h * 31 + (guint) k->year * 13 + (guint) k->month;
-  h = h * 31 + ((guint) k->level << 24 | (guint) k->insurance << 16
-                | (guint) k->region << 8 | k->cls);
-  return h;
+  guint64 h = (guint64) (guintptr) k->group;
+  h = h * 0x100000001b3 ^ (guint64) (guintptr) k->hospital;
+  h = h * 0x100000001b3 ^ (guint64) (guintptr) k->county;
+  h = h * 0x100000001b3 ^ (guint64) (guintptr) k->label;
+  h = h * 0x100000001b3 ^ ((guint64) (guint32) k->year << 8 | (guint64) k->month);
+  h = h * 0x100000001b3 ^ ((guint64) k->level << 24 | (guint64) k->insurance << 16
+                           | (guint64) k->region << 8 | k->cls);
+  return mix64 (h);
 }
 
 static gboolean
@@ -1220,85 +1233,115 @@ cm_ind_classify_risk (const gint64 *deaths, const gint64 *cases, guint n,
     }
 }
 
-static char *
-risk_key (const char *group, int year)
+/* Risk bands are kept by (interned group, year); year 0 when the
+ * reference period is the whole input. */
+typedef struct {
+  const char *group;
+  gint32 year;
+  gint64 deaths, cases;
+  CmIndRisk band;
+} RiskEntry;
+
+static guint
+risk_hash (gconstpointer p)
 {
-  return g_strdup_printf ("%d\t%s", year, group);
+  const RiskEntry *e = p;
+  return mix64 ((guint64) (guintptr) e->group ^ ((guint64) (guint32) e->year << 40));
+}
+
+static gboolean
+risk_equal (gconstpointer a, gconstpointer b)
+{
+  const RiskEntry *x = a, *y = b;
+  return x->group == y->group && x->year == y->year;
 }
 
 /* Classifies the groups of @slot over the reference period(s). */
 static void
 classify_slot (CmIndicators *ind, guint slot)
 {
-  g_autoptr (GHashTable) agg = g_hash_table_new_full (g_str_hash, g_str_equal,
-                                                      g_free, g_free);
-  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
+  g_autoptr (GPtrArray) entries = g_ptr_array_new ();
+  g_autoptr (GArray) years = g_array_new (FALSE, FALSE, sizeof (gint32));
   g_autofree gint64 *d = NULL, *n = NULL;
   g_autofree CmIndRisk *bands = NULL;
+  g_autofree RiskEntry **sel = NULL;
   GHashTableIter it;
   gpointer kp, vp;
   gboolean per_year = ind->opt.lrm_period == CM_IND_LRM_PERIOD_YEAR;
-  g_autoptr (GHashTable) years = g_hash_table_new (g_direct_hash, g_direct_equal);
 
-  ind->risk[slot] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ind->risk[slot] = g_hash_table_new_full (risk_hash, risk_equal, g_free, NULL);
   g_hash_table_iter_init (&it, ind->cells);
   while (g_hash_table_iter_next (&it, &kp, &vp))
     {
       Cell *c = vp;
-      char *key;
-      gint64 *acc;
+      RiskEntry key = { c->k.group, per_year ? c->k.year : 0, 0, 0, CM_IND_RISK_NONE };
+      RiskEntry *e;
       if (cell_slot (c) != slot || cell_class (c) != CM_IND_GROUPED)
         continue;
-      key = risk_key (c->k.group, per_year ? c->k.year : 0);
-      acc = g_hash_table_lookup (agg, key);
-      if (acc == NULL)
+      e = g_hash_table_lookup (ind->risk[slot], &key);
+      if (e == NULL)
         {
-          acc = g_new0 (gint64, 2);
-          g_hash_table_insert (agg, key, acc);
-          g_ptr_array_add (keys, key);
-          g_hash_table_add (years, GINT_TO_POINTER (per_year ? c->k.year : 0));
+          gboolean seen = FALSE;
+          e = g_memdup2 (&key, sizeof key);
+          g_hash_table_add (ind->risk[slot], e);
+          g_ptr_array_add (entries, e);
+          for (guint i = 0; i < years->len; i++)
+            seen |= g_array_index (years, gint32, i) == key.year;
+          if (!seen)
+            g_array_append_val (years, key.year);
         }
-      else
-        g_free (key);
-      add (ind, &acc[0], c->s.lrm_deaths);
-      add (ind, &acc[1], c->s.lrm_n);
+      add (ind, &e->deaths, c->s.lrm_deaths);
+      add (ind, &e->cases, c->s.lrm_n);
     }
   /* one classification per period */
-  d = g_new0 (gint64, keys->len + 1);
-  n = g_new0 (gint64, keys->len + 1);
-  bands = g_new0 (CmIndRisk, keys->len + 1);
-  g_hash_table_iter_init (&it, years);
-  while (g_hash_table_iter_next (&it, &kp, NULL))
+  d = g_new0 (gint64, entries->len + 1);
+  n = g_new0 (gint64, entries->len + 1);
+  bands = g_new0 (CmIndRisk, entries->len + 1);
+  sel = g_new0 (RiskEntry *, entries->len + 1);
+  for (guint y = 0; y < years->len; y++)
     {
-      int year = GPOINTER_TO_INT (kp);
-      g_autofree guint *idx = g_new0 (guint, keys->len + 1);
+      gint32 year = g_array_index (years, gint32, y);
       guint m = 0;
-      for (guint i = 0; i < keys->len; i++)
-        if (atoi (keys->pdata[i]) == year)
-          {
-            const gint64 *acc = g_hash_table_lookup (agg, keys->pdata[i]);
-            d[m] = acc[0];
-            n[m] = acc[1];
-            idx[m++] = i;
-          }
+      for (guint i = 0; i < entries->len; i++)
+        {
+          RiskEntry *e = entries->pdata[i];
+          if (e->year != year)
+            continue;
+          d[m] = e->deaths;
+          n[m] = e->cases;
+          sel[m++] = e;
+        }
       cm_ind_classify_risk (d, n, m, ind->opt.lrm_sd, bands, NULL);
       for (guint j = 0; j < m; j++)
-        g_hash_table_insert (ind->risk[slot], g_strdup (keys->pdata[idx[j]]),
-                             GINT_TO_POINTER (bands[j]));
+        sel[j]->band = bands[j];
     }
+}
+
+/* The band of an interned group. */
+static CmIndRisk
+risk_of (const CmIndicators *ind, guint slot, const char *group, int year)
+{
+  RiskEntry key = { group, ind->opt.lrm_period == CM_IND_LRM_PERIOD_YEAR ? year : 0,
+                    0, 0, CM_IND_RISK_NONE };
+  const RiskEntry *e;
+
+  if (ind->risk[slot] == NULL)
+    return CM_IND_RISK_NONE;
+  e = g_hash_table_lookup (ind->risk[slot], &key);
+  return e ? e->band : CM_IND_RISK_NONE;
 }
 
 CmIndRisk
 cm_indicators_get_risk (const CmIndicators *ind, guint slot, const char *group,
                         int year)
 {
-  g_autofree char *key = NULL;
+  const char *interned;
 
   g_return_val_if_fail (ind != NULL && slot < ind->n_slots, CM_IND_RISK_NONE);
-  if (ind->risk[slot] == NULL || group == NULL || *group == '\0')
+  if (group == NULL || *group == '\0')
     return CM_IND_RISK_NONE;
-  key = risk_key (group, ind->opt.lrm_period == CM_IND_LRM_PERIOD_YEAR ? year : 0);
-  return (CmIndRisk) GPOINTER_TO_INT (g_hash_table_lookup (ind->risk[slot], key));
+  interned = g_hash_table_lookup (ind->interned, group);
+  return interned ? risk_of (ind, slot, interned, year) : CM_IND_RISK_NONE;
 }
 
 gboolean
@@ -1389,7 +1432,9 @@ typedef struct {
 typedef struct {
   CmIndRow row;
   Key key;
-  GHashTable *subs;    /* SubKey → Sub */
+  Sub one;             /* the only sub-sum while there is one */
+  gboolean has_one;
+  GHashTable *subs;    /* SubKey → Sub, once there are several */
 } RowAcc;
 
 struct _CmIndTable {
@@ -1404,7 +1449,7 @@ static guint
 sub_hash (gconstpointer p)
 {
   const SubKey *k = p;
-  return g_direct_hash (k->group) * 31 + k->level;
+  return mix64 ((guint64) (guintptr) k->group ^ ((guint64) k->level << 56));
 }
 
 static gboolean
@@ -1412,6 +1457,39 @@ sub_equal (gconstpointer a, gconstpointer b)
 {
   const SubKey *x = a, *y = b;
   return x->group == y->group && x->level == y->level;
+}
+
+/* The sub-sum of (group, level) in @ra. Rows of one group (most rows of a
+ * table by group) never allocate a hash table. */
+static Sub *
+row_sub (RowAcc *ra, const SubKey *sk)
+{
+  Sub *sub;
+
+  if (ra->subs == NULL)
+    {
+      if (!ra->has_one)
+        {
+          memset (&ra->one, 0, sizeof ra->one);
+          ra->one.k = *sk;
+          ra->has_one = TRUE;
+          return &ra->one;
+        }
+      if (sub_equal (&ra->one.k, sk))
+        return &ra->one;
+      ra->subs = g_hash_table_new_full (sub_hash, sub_equal, NULL, g_free);
+      sub = g_memdup2 (&ra->one, sizeof (Sub));
+      g_hash_table_insert (ra->subs, &sub->k, sub);
+      ra->has_one = FALSE;
+    }
+  sub = g_hash_table_lookup (ra->subs, sk);
+  if (sub == NULL)
+    {
+      sub = g_new0 (Sub, 1);
+      sub->k = *sk;
+      g_hash_table_insert (ra->subs, &sub->k, sub);
+    }
+  return sub;
 }
 
 static void
@@ -1522,8 +1600,9 @@ static guint
 ref_hash (gconstpointer p)
 {
   const RefKey *k = p;
-  return (g_direct_hash (k->group) * 31 + (guint) k->year * 13 + (guint) k->month) * 31
-         + k->level;
+  return mix64 ((guint64) (guintptr) k->group
+                ^ ((guint64) (guint32) k->year << 40 | (guint64) k->month << 32
+                   | (guint64) k->level << 56));
 }
 
 static gboolean
@@ -1585,6 +1664,33 @@ ratio_or_null (gint64 num, gint64 den)
   return den != 0 ? cm_rational_new (num, den) : NULL;
 }
 
+/* Adds one (group, level) of a row to the cost and time index sums:
+ * e_i/E_i · n_i = C_hi · N_i / C_i. A group whose region cost (or LOS) is
+ * 0 has no index and drops out of both sums. */
+static void
+add_sub_index (const Sub *sub, GHashTable *refs, const Key *row_key,
+               CmRational *ci, CmRational *ti, gint64 *ci_n, gint64 *ti_n)
+{
+  RefKey fk = { sub->k.group, row_key->year, row_key->month, sub->k.level };
+  const Ref *ref;
+
+  if (sub->n_w == 0)
+    return;
+  ref = g_hash_table_lookup (refs, &fk);
+  if (ref == NULL)
+    return;
+  if (ref->cost_w > 0)
+    {
+      cm_rational_add_product_ratio (ci, sub->cost_w, ref->n_w, ref->cost_w);
+      *ci_n += sub->n_w;
+    }
+  if (ref->los_w > 0)
+    {
+      cm_rational_add_product_ratio (ti, sub->los_w, ref->n_w, ref->los_w);
+      *ti_n += sub->n_w;
+    }
+}
+
 CmIndTable *
 cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
 {
@@ -1629,7 +1735,6 @@ cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
         {
           ra = g_new0 (RowAcc, 1);
           ra->key = rk;
-          ra->subs = g_hash_table_new_full (sub_hash, sub_equal, NULL, g_free);
           r = &ra->row;
           r->hospital_id = (dims & CM_IND_DIM_HOSPITAL) ? rk.hospital : NULL;
           r->hospital_level = rk.level;
@@ -1659,7 +1764,7 @@ cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
       if (cls == CM_IND_GROUPED)
         {
           SubKey sk = { c->k.group, by_level ? c->k.level : 0 };
-          Sub *sub = g_hash_table_lookup (ra->subs, &sk);
+          Sub *sub = row_sub (ra, &sk);
           RefKey fk = { c->k.group, rk.year, rk.month, by_level ? c->k.level : 0 };
           RefKey pk = { NULL, rk.year, rk.month, 0 };
           Ref *ref;
@@ -1670,16 +1775,10 @@ cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
           add (ind, &r->total_weight_e4, sm->w_e4);
           add (ind, &r->weighted_cost_fen, sm->cost_w);
           add (ind, &r->weighted_los_days, sm->los_w);
-          if (cm_indicators_get_risk (ind, slot, c->k.group, c->k.year) == CM_IND_RISK_LOW)
+          if (risk_of (ind, slot, c->k.group, c->k.year) == CM_IND_RISK_LOW)
             {
               r->lowrisk_cases += sm->lrm_n;
               r->lowrisk_deaths += sm->lrm_deaths;
-            }
-          if (sub == NULL)
-            {
-              sub = g_new0 (Sub, 1);
-              sub->k = sk;
-              g_hash_table_insert (ra->subs, &sub->k, sub);
             }
           sub->n_grouped += sm->n;
           sub->n_w += sm->n_w;
@@ -1715,42 +1814,40 @@ cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
     {
       RowAcc *ra = t->rows->pdata[i];
       CmIndRow *r = &ra->row;
-      g_autoptr (GHashTable) per_group = g_hash_table_new (g_direct_hash, g_direct_equal);
       g_autoptr (CmRational) ci = cm_rational_new (0, 1);
       g_autoptr (CmRational) ti = cm_rational_new (0, 1);
       gint64 ci_n = 0, ti_n = 0;
-      GHashTableIter si;
-      gpointer sp;
 
-      g_hash_table_iter_init (&si, ra->subs);
-      while (g_hash_table_iter_next (&si, NULL, &sp))
+      if (ra->subs == NULL)
         {
-          const Sub *sub = sp;
-          RefKey fk = { sub->k.group, ra->key.year, ra->key.month, sub->k.level };
-          const Ref *ref = g_hash_table_lookup (refs, &fk);
-          gint64 ng = GPOINTER_TO_SIZE (g_hash_table_lookup (per_group, sub->k.group));
-
-          g_hash_table_insert (per_group, (gpointer) sub->k.group,
-                               GSIZE_TO_POINTER ((gsize) (ng + sub->n_grouped)));
-          if (sub->n_w == 0 || ref == NULL)
-            continue;
-          /* e_i/E_i · n_i = C_hi · N_i / C_i; a group whose region cost
-           * (or LOS) is 0 has no index and drops out of both sums */
-          if (ref->cost_w > 0)
+          if (ra->has_one)
             {
-              cm_rational_add_product_ratio (ci, sub->cost_w, ref->n_w, ref->cost_w);
-              ci_n += sub->n_w;
-            }
-          if (ref->los_w > 0)
-            {
-              cm_rational_add_product_ratio (ti, sub->los_w, ref->n_w, ref->los_w);
-              ti_n += sub->n_w;
+              add_sub_index (&ra->one, refs, &ra->key, ci, ti, &ci_n, &ti_n);
+              if (ra->one.n_grouped >= (gint64) ind->opt.min_group_cases)
+                r->n_groups = 1;
             }
         }
-      g_hash_table_iter_init (&si, per_group);
-      while (g_hash_table_iter_next (&si, NULL, &sp))
-        if ((gint64) GPOINTER_TO_SIZE (sp) >= (gint64) ind->opt.min_group_cases)
-          r->n_groups++;
+      else
+        {
+          g_autoptr (GHashTable) per_group = g_hash_table_new (g_direct_hash,
+                                                               g_direct_equal);
+          GHashTableIter si;
+          gpointer sp;
+
+          g_hash_table_iter_init (&si, ra->subs);
+          while (g_hash_table_iter_next (&si, NULL, &sp))
+            {
+              const Sub *sub = sp;
+              gint64 ng = GPOINTER_TO_SIZE (g_hash_table_lookup (per_group, sub->k.group));
+              g_hash_table_insert (per_group, (gpointer) sub->k.group,
+                                   GSIZE_TO_POINTER ((gsize) (ng + sub->n_grouped)));
+              add_sub_index (sub, refs, &ra->key, ci, ti, &ci_n, &ti_n);
+            }
+          g_hash_table_iter_init (&si, per_group);
+          while (g_hash_table_iter_next (&si, NULL, &sp))
+            if ((gint64) GPOINTER_TO_SIZE (sp) >= (gint64) ind->opt.min_group_cases)
+              r->n_groups++;
+        }
       if (ci_n > 0)
         {
           cm_rational_mul_ratio (ci, 1, ci_n);
@@ -1802,7 +1899,7 @@ cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
           else if (*ra->key.group && r->n_weighted > 0
                    && r->total_weight_e4 % r->n_weighted == 0)
             r->weight_e4 = r->total_weight_e4 / r->n_weighted;
-          r->risk = cm_indicators_get_risk (ind, slot, ra->key.group, ra->key.year);
+          r->risk = risk_of (ind, slot, ra->key.group, ra->key.year);
         }
     }
 
@@ -2180,6 +2277,196 @@ cm_ind_table_write_csv (const CmIndTable *t, const char *slot_name,
   return flush_out (buf, out, error);
 }
 
+/* ---- the tidy file: streamed from the sorted cells ----------------------- */
+
+typedef struct {
+  const Cell *c;
+  gint32 year, month;
+  guint32 hospital, county, group;   /* ranks of the strings */
+  guint8 level;
+} TidyItem;
+
+static int
+tidy_cmp (gconstpointer a, gconstpointer b)
+{
+  const TidyItem *x = a, *y = b;
+#define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
+  CMP (year);
+  CMP (month);
+  CMP (hospital);
+  CMP (level);
+  CMP (county);
+  CMP (group);
+#undef CMP
+  return 0;
+}
+
+static int
+str_ptr_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Rank of every interned string in strcmp order; "" ranks last. */
+static GHashTable *
+string_ranks (const CmIndicators *ind)
+{
+  GHashTable *rank = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr (GPtrArray) all = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer k;
+
+  g_hash_table_iter_init (&it, ind->interned);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    g_ptr_array_add (all, k);
+
+  g_ptr_array_sort (all, str_ptr_cmp);
+  for (guint i = 0; i < all->len; i++)
+    {
+      const char *str = all->pdata[i];
+      g_hash_table_insert (rank, (gpointer) str,
+                           GUINT_TO_POINTER (*str ? i + 1 : G_MAXUINT32));
+    }
+  return rank;
+}
+
+static void
+append_int (GString *out, gint64 v)
+{
+  g_string_append_printf (out, "%" G_GINT64_FORMAT, v);
+}
+
+/* num/den × 10^decimals rounded half-up, written with @decimals digits;
+ * exact through 128 bits, a rational when that does not fit. */
+static void
+append_ratio (GString *out, gint64 num_a, gint64 num_b, gint64 den_a, gint64 den_b,
+              guint decimals)
+{
+  CmWide num, den, scale = 1;
+  gint64 v;
+
+  for (guint i = 0; i < decimals; i++)
+    scale *= 10;
+  if (!__builtin_mul_overflow ((CmWide) num_a, (CmWide) num_b, &num)
+      && !__builtin_mul_overflow (num, scale, &num)
+      && !__builtin_mul_overflow ((CmWide) den_a, (CmWide) den_b, &den)
+      && cm_wide_div_half_up (num, den, &v))
+    {
+      guint64 mag = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
+      guint64 p = (guint64) scale;
+      if (v < 0)
+        g_string_append_c (out, '-');
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT, mag / p);
+      if (decimals)
+        g_string_append_printf (out, ".%0*" G_GUINT64_FORMAT, (int) decimals, mag % p);
+      return;
+    }
+  {
+    g_autoptr (CmRational) r = cm_rational_new (num_a, den_a);
+    g_autofree char *t = NULL;
+    cm_rational_mul_ratio (r, num_b, den_b);
+    t = cm_rational_to_string (r, decimals);
+    g_string_append (out, t);
+  }
+}
+
+typedef struct {
+  gint64 n, settled, grouped, n_w, deaths, cost, los, w_e4, cost_w, los_w;
+  gint64 lr_n, lr_d, ooc, fund;
+  const char *group_grouped;   /* the group when the row has grouped cases */
+} TidyAcc;
+
+static void
+tidy_emit (const CmIndicators *ind, guint s, const TidyItem *it, const TidyAcc *a,
+           GHashTable *refs, GString *out)
+{
+  const Cell *c = it->c;
+  gboolean by_level = ind->opt.reference == CM_IND_REFERENCE_LEVEL;
+  gint64 rw;
+  gboolean have_rw = FALSE;
+
+  csv_field (out, ind->slot_names[s]);
+  g_string_append_c (out, ',');
+  csv_field (out, c->k.group);
+  g_string_append_c (out, ',');
+  csv_field (out, c->k.hospital);
+  g_string_append_c (out, ',');
+  if (c->k.level)
+    append_int (out, c->k.level);
+  g_string_append_c (out, ',');
+  csv_field (out, c->k.county);
+  g_string_append_printf (out, ",%d,%04d-%02d,", it->year, it->year, it->month);
+  append_int (out, a->n);
+  g_string_append_c (out, ',');
+  append_int (out, a->settled);
+  g_string_append_c (out, ',');
+  append_int (out, a->grouped);
+  g_string_append_c (out, ',');
+  append_int (out, a->n_w);
+  g_string_append_c (out, ',');
+  append_int (out, a->deaths);
+  g_string_append_c (out, ',');
+  cm_fen_append (out, a->cost);
+  g_string_append_c (out, ',');
+  append_int (out, a->los);
+  g_string_append_c (out, ',');
+  if (*c->k.group)
+    {
+      if (cm_weight_table_lookup (ind->weights[s], c->k.group, &rw))
+        have_rw = TRUE;
+      else if (a->n_w > 0 && a->w_e4 % a->n_w == 0)
+        {
+          rw = a->w_e4 / a->n_w;
+          have_rw = TRUE;
+        }
+    }
+  if (have_rw)
+    cm_e4_append (out, rw);
+  g_string_append_c (out, ',');
+  if (a->n_w)
+    cm_e4_append (out, a->w_e4);
+  g_string_append_c (out, ',');
+  cm_fen_append (out, a->cost_w);
+  g_string_append_c (out, ',');
+  append_int (out, a->los_w);
+  g_string_append_c (out, ',');
+  if (a->n_w > 0)
+    {
+      gint64 fen = 0;
+      if (cm_wide_div_half_up (a->cost_w, a->n_w, &fen))
+        cm_fen_append (out, fen);
+      g_string_append_c (out, ',');
+      append_ratio (out, a->los_w, 1, a->n_w, 1, 2);
+      g_string_append_c (out, ',');
+    }
+  else
+    g_string_append (out, ",,");
+  if (a->n_w > 0 && *c->k.group)
+    {
+      RefKey fk = { c->k.group, it->year, it->month, by_level ? it->level : 0 };
+      const Ref *ref = g_hash_table_lookup (refs, &fk);
+      if (ref && ref->cost_w > 0)
+        append_ratio (out, a->cost_w, ref->n_w, ref->cost_w, a->n_w, 4);
+      g_string_append_c (out, ',');
+      if (ref && ref->los_w > 0)
+        append_ratio (out, a->los_w, ref->n_w, ref->los_w, a->n_w, 4);
+      g_string_append_c (out, ',');
+    }
+  else
+    g_string_append (out, ",,");
+  g_string_append (out, cm_ind_risk_name (*c->k.group ? risk_of (ind, s, c->k.group, it->year)
+                                                       : CM_IND_RISK_NONE));
+  g_string_append_c (out, ',');
+  append_int (out, a->lr_n);
+  g_string_append_c (out, ',');
+  append_int (out, a->lr_d);
+  g_string_append_c (out, ',');
+  cm_fen_append (out, a->ooc);
+  g_string_append_c (out, ',');
+  cm_fen_append (out, a->fund);
+  g_string_append_c (out, '\n');
+}
+
 gboolean
 cm_indicators_write_tidy (const CmIndicators *ind, FILE *out, GError **error)
 {
@@ -2191,78 +2478,90 @@ cm_indicators_write_tidy (const CmIndicators *ind, FILE *out, GError **error)
     "time_index", "risk_band", "lowrisk_cases", "lowrisk_deaths",
     "out_of_catalogue_cost", "fund_paid_ffs",
   };
-  g_autoptr (GString) buf = g_string_sized_new (1 << 16);
+  g_autoptr (GString) buf = g_string_sized_new (1 << 17);
+  g_autoptr (GHashTable) rank = NULL;
+  gboolean by_level;
 
   g_return_val_if_fail (ind != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (ind->finished, FALSE);
+  by_level = ind->opt.reference == CM_IND_REFERENCE_LEVEL;
+  rank = string_ranks (ind);
   csv_row (buf, cols, G_N_ELEMENTS (cols));
   for (guint s = 0; s < ind->n_slots; s++)
     {
-      g_autoptr (CmIndTable) t = cm_indicators_table (
-          ind, s, CM_IND_DIM_GROUP | CM_IND_DIM_HOSPITAL | CM_IND_DIM_MONTH);
-      for (guint i = 0; i < t->rows->len; i++)
-        {
-          const RowAcc *ra = t->rows->pdata[i];
-          const CmIndRow *r = &ra->row;
-          g_autofree char *c_level = NULL, *c_year = NULL, *c_month = NULL;
-          g_autofree char *c_n = NULL, *c_ns = NULL, *c_ng = NULL, *c_nw = NULL;
-          g_autofree char *c_d = NULL, *c_cost = NULL, *c_los = NULL, *c_w = NULL;
-          g_autofree char *c_tw = NULL, *c_wc = NULL, *c_wl = NULL, *c_cpc = NULL;
-          g_autofree char *c_alos = NULL, *c_ci = NULL, *c_ti = NULL;
-          g_autofree char *c_lc = NULL, *c_ld = NULL, *c_ooc = NULL, *c_fund = NULL;
-          const char *cells[G_N_ELEMENTS (cols)];
+      g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (TidyItem));
+      g_autoptr (GHashTable) refs = g_hash_table_new_full (ref_hash, ref_equal, NULL, g_free);
+      GHashTableIter hi;
+      gpointer vp;
+      TidyAcc acc = { 0 };
 
-          c_level = r->hospital_level ? fmt_int (r->hospital_level) : g_strdup ("");
-          c_year = fmt_int (r->year);
-          c_month = g_strdup_printf ("%04d-%02d", r->year, r->month);
-          c_n = fmt_int (r->n_cases);
-          c_ns = fmt_int (r->n_settled);
-          c_ng = fmt_int (r->n_grouped);
-          c_nw = fmt_int (r->n_weighted);
-          c_d = fmt_int (r->deaths);
-          c_cost = fmt_fen (r->total_cost_fen);
-          c_los = fmt_int (r->total_los_days);
-          c_w = r->weight_e4 >= 0 ? fmt_e4 (r->weight_e4) : g_strdup ("");
-          c_tw = r->n_weighted ? fmt_e4 (r->total_weight_e4) : g_strdup ("");
-          c_wc = fmt_fen (r->weighted_cost_fen);
-          c_wl = fmt_int (r->weighted_los_days);
-          c_cpc = fmt_rat_fen (r->cost_per_case_fen);
-          c_alos = fmt_rat (r->avg_los_days, 0, 2);
-          c_ci = fmt_rat (r->cost_index, 0, 4);
-          c_ti = fmt_rat (r->time_index, 0, 4);
-          c_lc = fmt_int (r->lowrisk_cases);
-          c_ld = fmt_int (r->lowrisk_deaths);
-          c_ooc = fmt_fen (r->out_of_catalogue_fen);
-          c_fund = fmt_fen (r->fund_ffs_fen);
-          cells[0] = ind->slot_names[s];
-          cells[1] = r->group;
-          cells[2] = r->hospital_id;
-          cells[3] = c_level;
-          cells[4] = r->county_id;
-          cells[5] = c_year;
-          cells[6] = c_month;
-          cells[7] = c_n;
-          cells[8] = c_ns;
-          cells[9] = c_ng;
-          cells[10] = c_nw;
-          cells[11] = c_d;
-          cells[12] = c_cost;
-          cells[13] = c_los;
-          cells[14] = c_w;
-          cells[15] = c_tw;
-          cells[16] = c_wc;
-          cells[17] = c_wl;
-          cells[18] = c_cpc;
-          cells[19] = c_alos;
-          cells[20] = c_ci;
-          cells[21] = c_ti;
-          cells[22] = cm_ind_risk_name (r->risk);
-          cells[23] = c_lc;
-          cells[24] = c_ld;
-          cells[25] = c_ooc;
-          cells[26] = c_fund;
-          csv_row (buf, cells, G_N_ELEMENTS (cols));
-          if (buf->len > (1 << 16) && !flush_out (buf, out, error))
-            return FALSE;
+      g_hash_table_iter_init (&hi, ind->cells);
+      while (g_hash_table_iter_next (&hi, NULL, &vp))
+        {
+          const Cell *c = vp;
+          TidyItem it;
+          if (cell_slot (c) != s)
+            continue;
+          it.c = c;
+          it.year = c->k.year;
+          it.month = c->k.month;
+          it.hospital = GPOINTER_TO_UINT (g_hash_table_lookup (rank, c->k.hospital));
+          it.county = GPOINTER_TO_UINT (g_hash_table_lookup (rank, c->k.county));
+          it.group = GPOINTER_TO_UINT (g_hash_table_lookup (rank, c->k.group));
+          it.level = c->k.level;
+          g_array_append_val (items, it);
+          if (cell_class (c) == CM_IND_GROUPED)
+            {
+              RefKey fk = { c->k.group, c->k.year, c->k.month, by_level ? c->k.level : 0 };
+              Ref *ref = g_hash_table_lookup (refs, &fk);
+              if (ref == NULL)
+                {
+                  ref = g_new0 (Ref, 1);
+                  ref->k = fk;
+                  g_hash_table_insert (refs, &ref->k, ref);
+                }
+              ref->n_w += c->s.n_w;
+              ref->cost_w += c->s.cost_w;
+              ref->los_w += c->s.los_w;
+            }
+        }
+      g_array_sort (items, tidy_cmp);
+      for (guint i = 0; i < items->len; i++)
+        {
+          const TidyItem *it = &g_array_index (items, TidyItem, i);
+          const Cell *c = it->c;
+          const Sums *sm = &c->s;
+          CmIndClass cls = cell_class (c);
+
+          acc.n += sm->n;
+          acc.deaths += sm->deaths;
+          acc.cost += sm->cost;
+          acc.los += sm->los;
+          acc.ooc += sm->ooc;
+          acc.fund += sm->fund;
+          if (cls != CM_IND_NOT_SETTLED)
+            acc.settled += sm->n;
+          if (cls == CM_IND_GROUPED)
+            {
+              acc.grouped += sm->n;
+              acc.n_w += sm->n_w;
+              acc.w_e4 += sm->w_e4;
+              acc.cost_w += sm->cost_w;
+              acc.los_w += sm->los_w;
+              if (risk_of (ind, s, c->k.group, c->k.year) == CM_IND_RISK_LOW)
+                {
+                  acc.lr_n += sm->lrm_n;
+                  acc.lr_d += sm->lrm_deaths;
+                }
+            }
+          if (i + 1 == items->len
+              || tidy_cmp (it, &g_array_index (items, TidyItem, i + 1)) != 0)
+            {
+              tidy_emit (ind, s, it, &acc, refs, buf);
+              memset (&acc, 0, sizeof acc);
+              if (buf->len > (1 << 16) && !flush_out (buf, out, error))
+                return FALSE;
+            }
         }
     }
   return flush_out (buf, out, error);

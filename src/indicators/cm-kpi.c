@@ -745,6 +745,14 @@ result_set (CmKpiResult *r, CmRational *value, gint64 num, gint64 den,
     r->has_gap = cm_kpi_gap_fen (num, den, &r->target, &r->gap_fen);
 }
 
+/* Replaces the note of @r by @owned (taken). */
+static void
+set_note (CmKpiResult *r, char *owned)
+{
+  g_free (r->note);
+  r->note = owned;
+}
+
 static void
 result_na (CmKpiResult *r, const char *why)
 {
@@ -839,7 +847,7 @@ eval_reimb (GPtrArray *out, const CmKpiConfig *cfg, const CmIndTable *t_yir,
   result_set (res, cm_kpi_share (tot_reimb_num (cfg, &t), t.cost),
               tot_reimb_num (cfg, &t), t.cost, TRUE);
   if (fund_note (cfg, &t))
-    res->note = g_strdup (fund_note (cfg, &t));
+    set_note (res, g_strdup (fund_note (cfg, &t)));
 }
 
 static void
@@ -889,8 +897,9 @@ eval_primary_share (GPtrArray *out, const CmKpiConfig *cfg,
       else
         result_set (res, cm_kpi_share (tot_fund (cfg, &tc[1]), tot_fund (cfg, &tc[0])),
                     tot_fund (cfg, &tc[1]), tot_fund (cfg, &tc[0]), TRUE);
-      res->note = g_strdup ("in-county inpatient fund spending (the episode file "
-                            "has no patients' county of insurance)");
+      if (res->computable)
+        set_note (res, g_strdup ("in-county inpatient fund spending (the episode file "
+                                 "has no patients' county of insurance)"));
     }
 }
 
@@ -913,7 +922,7 @@ eval_hosp_rate (GPtrArray *out, const CmIndicators *ind, const CmKpiConfig *cfg,
   if (ins1 == NULL || ins1->num == 0)
     {
       res->computable = FALSE;
-      res->note = g_strdup_printf ("needs figure.insured.region.%d (insured headcount)", year);
+      set_note (res, g_strdup_printf ("needs figure.insured.region.%d (insured headcount)", year));
       return;
     }
   a1 = persons ? count_persons (ind, cfg, year) : admissions (cfg, t_yir, year);
@@ -927,22 +936,22 @@ eval_hosp_rate (GPtrArray *out, const CmIndicators *ind, const CmKpiConfig *cfg,
       v = cm_rational_new (a1, ins1->num);
       cm_rational_add_product_ratio (v, -rate0->num, 1, rate0->den);
       result_set (res, v, a1, ins1->num, FALSE);
-      res->note = g_strdup_printf ("last year's rate from figure.hosp_rate.region.%d",
-                                   year - 1);
+      set_note (res, g_strdup_printf ("last year's rate from figure.hosp_rate.region.%d",
+                                   year - 1));
       return;
     }
   if (a0 < 0 || ins0 == NULL || ins0->num == 0)
     {
       res->computable = FALSE;
-      res->note = g_strdup_printf ("needs last year: figure.hosp_rate.region.%d, or "
+      set_note (res, g_strdup_printf ("needs last year: figure.hosp_rate.region.%d, or "
                                    "figure.insured.region.%d with admissions of %d "
                                    "(in the input or figure.admissions.region.%d)",
-                                   year - 1, year - 1, year - 1, year - 1);
+                                   year - 1, year - 1, year - 1, year - 1));
       return;
     }
   result_set (res, cm_kpi_rate_change (a1, ins1->num, a0, ins0->num), a1, ins1->num, FALSE);
   if (persons)
-    res->note = g_strdup ("persons (distinct patients), not admissions");
+    set_note (res, g_strdup ("persons (distinct patients), not admissions"));
 }
 
 static void
@@ -979,7 +988,7 @@ eval_mean_change (GPtrArray *out, const CmKpiConfig *cfg, CmKpiKind kind,
       result_set (res, cm_kpi_mean_change (r1->weighted_cost_fen, r1->total_weight_e4,
                                            r0->weighted_cost_fen, r0->total_weight_e4),
                   0, 0, FALSE);
-      res->note = g_strdup ("case-mix adjusted: cost per unit of weight");
+      set_note (res, g_strdup ("case-mix adjusted: cost per unit of weight"));
       return;
     }
   if (prev != NULL)
@@ -988,9 +997,9 @@ eval_mean_change (GPtrArray *out, const CmKpiConfig *cfg, CmKpiKind kind,
                                            drg ? r1->n_weighted : r1->n_cases,
                                            prev->num, 1),
                   0, 0, FALSE);
-      res->note = g_strdup_printf ("last year's mean from figure.%s.region.%d",
+      set_note (res, g_strdup_printf ("last year's mean from figure.%s.region.%d",
                                    drg ? "drg_cost_per_case" : "inpatient_cost_per_case",
-                                   year - 1);
+                                   year - 1));
       return;
     }
   if (r0 == NULL || (drg ? r0->n_weighted : r0->n_cases) == 0)
@@ -1025,7 +1034,8 @@ eval_ooc (GPtrArray *out, const CmKpiConfig *cfg, const CmIndTable *t_yh, int ye
       else
         result_set (res, cm_kpi_share (r->out_of_catalogue_fen, r->total_cost_fen),
                     r->out_of_catalogue_fen, r->total_cost_fen, TRUE);
-      res->note = g_strdup_printf ("level %d", r->hospital_level);
+      if (res->computable)
+        set_note (res, g_strdup_printf ("level %d", r->hospital_level));
     }
 }
 
@@ -1101,13 +1111,13 @@ eval_in_county (GPtrArray *out, const CmKpiConfig *cfg, const CmIndTable *t_ycl,
       if (outside == NULL)
         {
           res->computable = FALSE;
-          res->note = g_strdup_printf ("needs figure.out_of_county_admissions.%s.%d",
-                                       county, year);
+          set_note (res, g_strdup_printf ("needs figure.out_of_county_admissions.%s.%d",
+                                       county, year));
           continue;
         }
       result_set (res, cm_kpi_share (*in, *in + outside->num), *in, *in + outside->num,
                   FALSE);
-      res->note = g_strdup ("admissions of local insured at the county's hospitals");
+      set_note (res, g_strdup ("admissions of local insured at the county's hospitals"));
     }
 }
 

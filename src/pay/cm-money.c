@@ -149,7 +149,9 @@ put_digits (char *end, guint64 v, guint n)
     *--end = (char) ('0' + v % 10);
 }
 
-static gsize
+/* Inlined into its two callers so that the divisions by 10^decimals are by
+ * constants (multiplications). */
+static inline __attribute__ ((always_inline)) gsize
 format_scaled (gint64 value, guint decimals, char *buf)
 {
   guint64 v = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;

@@ -31,9 +31,9 @@
 
 G_DEFINE_QUARK (cm-policy-error-quark, cm_policy_error)
 
-/* Deepest element nesting a pack may have (policy/year/per-diem/profile/
- * segment/rate is 6). */
-#define MAX_DEPTH 8
+/* Nesting is bounded by construction: the walk descends only into the
+ * elements it knows (policy/year/per-diem/profile/segment/rate, depth 6) and
+ * rejects any other child. */
 
 typedef struct {
   const char *path;        /* policy.xml, for messages */

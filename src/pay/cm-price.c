@@ -513,13 +513,10 @@ cm_price_context_new (CmPolicy *policy, const CmPriceOptions *options,
       for (guint i = 0; i < policy->years->len; i++)
         {
           const CmYearParams *y = &g_array_index (policy->years, CmYearParams, i);
-          const CmE4 (*pv)[CM_N_LEVELS] = NULL;
 
-          if (y->dip.present)
-            pv = y->dip.pv_e4[CM_PRICE_STAGE_FINAL];
-          else if (y->drg.present && y->drg.method == CM_DRG_METHOD_POINTS)
-            pv = y->drg.pv_e4[CM_PRICE_STAGE_FINAL];
-          if (pv != NULL && pv[0][1] == 0)
+          if ((y->dip.present && y->dip.pv_e4[CM_PRICE_STAGE_FINAL][0][1] == 0)
+              || (y->drg.present && y->drg.method == CM_DRG_METHOD_POINTS
+                  && y->drg.pv_e4[CM_PRICE_STAGE_FINAL][0][1] == 0))
             {
               g_set_error (error, CM_POLICY_ERROR, CM_POLICY_ERROR_PARAMETER,
                            "%s: year %d has no point-value with stage=\"final\"",
@@ -726,7 +723,11 @@ price_dip (const CmDipParams *p, const CmEpisode *ep, CmPriceStage stage,
     {
       /* dip-catalogue-building.md §4: comprehensive groups by category and
        * procedure class, with the fallback levels of the pack */
-      char cls = cm_dip_pool_class (p->pool, ep);
+      /* the grouper's comprehensive id ends in the same class
+       * (GROUPING.md §7.2): no need to look the procedures up again */
+      gsize n = strlen (pc->group.group_id);
+      char cls = strcmp (status, "COMPREHENSIVE") == 0 && n > 0
+                 ? pc->group.group_id[n - 1] : cm_dip_pool_class (p->pool, ep);
       char id[CM_DIP_POOL_ID_LEN];
 
       for (guint i = 0; e == NULL && i < cm_dip_pool_get_n_levels (p->pool); i++)

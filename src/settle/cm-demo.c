@@ -395,13 +395,16 @@ base_stats (CmPolicy *pack, const char *episodes, BaseStats *b, GError **error)
       cm_price_episode (pctx, &ep, &pc, NULL);
       if (pc.method == CM_PAY_METHOD_EXCLUDED)
         continue;
-      add_fen (b->hospital_fund, ep.hospital_id, pc.fund_fen);
+      /* what the fund paid by item in the base year: the basis of the
+       * prepayments, deductions and alliance budgets (the demo year's
+       * prices are set so that payments track it, plus the growth) */
+      add_fen (b->hospital_fund, ep.hospital_id, ep.fund_paid_ffs_fen);
       g_hash_table_insert (b->hospital_level, g_strdup (ep.hospital_id),
                            GINT_TO_POINTER (ep.hospital_level));
       g_hash_table_insert (b->hospital_county, g_strdup (ep.hospital_id),
                            g_strdup (ep.county_id));
       if (ep.insured_region == CM_REGION_LOCAL)
-        add_fen (b->county_local_fund, ep.county_id, pc.fund_fen);
+        add_fen (b->county_local_fund, ep.county_id, ep.fund_paid_ffs_fen);
       for (guint i = 0; i < ep.n_px; i++)
         g_hash_table_insert (b->px_count, g_strdup (ep.px[i]),
                              GUINT_TO_POINTER (GPOINTER_TO_UINT (
@@ -863,8 +866,9 @@ write_deductions (const BaseStats *b, guint32 seed, int month, const char *path,
 
 /* The quarter's review: each hospital submits up to three candidates (new
  * technology, extreme and long stays first); the committee approves new
- * technology and long stays at cost (FFS), extreme cases at twice the
- * standard (capped at the cost), rejects the rest; the first rejected case
+ * technology and long stays at cost (FFS), extreme cases and cases above
+ * five times their reference at twice the standard (capped at the cost),
+ * rejects the rest; the first rejected case
  * appeals and is approved at the mean of its payment and cost. */
 static gboolean
 review_quarter (CmLedger *ledger, CmPolicy *policy, const CmSettleConfig *config,
@@ -914,21 +918,16 @@ review_quarter (CmLedger *ledger, CmPolicy *policy, const CmSettleConfig *config
                                      CM_SPECIAL_START, rule, 0, NULL, error))
         return FALSE;
       out->n_special_submitted++;
-      if (c->flags & (CM_SPECIAL_FLAG_NEW_TECH | CM_SPECIAL_FLAG_LONG_STAY))
+      if (c->flags & (CM_SPECIAL_FLAG_NEW_TECH | CM_SPECIAL_FLAG_LONG_STAY
+                      | CM_SPECIAL_FLAG_EXTREME) || c->ratio_e4 >= 5 * CM_E4_ONE)
         a = CM_SPECIAL_APPROVE;
-      else if (c->flags & CM_SPECIAL_FLAG_EXTREME)
-        {
-          a = CM_SPECIAL_APPROVE;
-          rule = CM_SPECIAL_PAY_AMOUNT;
-          amount = MIN (c->standard_fen * 2, c->cost_fen);
-        }
       if (!cm_ledger_special_act (ledger, policy, config, c->episode_id, a, rule, amount,
                                   a == CM_SPECIAL_APPROVE
                                   ? (c->flags & CM_SPECIAL_FLAG_NEW_TECH
                                      ? "approved: new technology, paid by item"
                                      : c->flags & CM_SPECIAL_FLAG_LONG_STAY
                                      ? "approved: long stay, paid by item"
-                                     : "approved: extreme case, raised standard")
+                                     : "approved: extreme cost, paid by item")
                                   : "rejected: within the group's range of care", error))
         return FALSE;
       if (a == CM_SPECIAL_APPROVE)
@@ -1171,7 +1170,15 @@ run_region (const CmDemoOptions *opt, const RegionSpec *rs, CmLedger *ledger,
       if (m % 3 == 0)
         {
           step (prog, "%s: special-case review %d-Q%d", rs->pack, opt->year, m / 3);
+          /* the committee's decisions of a quarter: one transaction */
+          if (!cm_ledger_begin (ledger, error))
+            return FALSE;
           if (!review_quarter (ledger, pack, config, opt->year, m / 3, out, error))
+            {
+              cm_ledger_rollback (ledger);
+              return FALSE;
+            }
+          if (!cm_ledger_commit (ledger, error))
             return FALSE;
         }
     }

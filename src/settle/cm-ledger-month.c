@@ -1109,30 +1109,49 @@ cm_ledger_special_list (CmLedger *ledger, const CmSettleConfig *config,
   return g_steal_pointer (&list);
 }
 
-/* The quota of the hospital of @episode_id in its cycle: cap and used. */
+/* The quota of @hospital_id in the cycle of @period: the cap and the cases
+ * already submitted (every state but NONE). */
 static gboolean
 quota_of (CmLedger *ledger, const CmSettleConfig *config, const char *region,
           const char *hospital_id, const char *period, gint64 *cap, gint64 *used,
           char **cycle_out, GError **error)
 {
   g_autofree char *cycle = cycle_of (config, period);
-  g_autoptr (GPtrArray) quotas = NULL;
-  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (sqlite3_stmt) st = NULL;
+  char first[8], last[8];
+  gint64 share = 0;
+  int rc;
 
-  list = cm_ledger_special_list (ledger, config, region, cycle, TRUE, &quotas, error);
-  if (list == NULL)
-    return FALSE;
-  *cap = 0;
-  *used = 0;
-  for (guint i = 0; i < quotas->len; i++)
+  if (!cycle_range (cycle, first, last))
     {
-      const CmSpecialQuota *q = quotas->pdata[i];
-      if (strcmp (q->hospital_id, hospital_id) == 0)
-        {
-          *cap = q->cap;
-          *used = q->submitted;
-        }
+      g_set_error (error, CM_SETTLE_ERROR, CM_SETTLE_ERROR_STATE, "bad review period %s",
+                   cycle);
+      return FALSE;
     }
+  st = cm_ledger_prepare (ledger,
+    "SELECT k.period, k.method, COUNT (*), "
+    "SUM (CASE WHEN COALESCE (s.state, 0) <> 0 THEN 1 ELSE 0 END) "
+    "FROM kase k LEFT JOIN special_case s ON s.region = k.region AND "
+    "s.episode_id = k.episode_id WHERE k.region = ? AND k.active = 1 AND "
+    "k.period >= ? AND k.period <= ? AND k.hospital_id = ? AND k.method IN (0, 1) "
+    "GROUP BY k.period, k.method", error);
+  if (st == NULL)
+    return FALSE;
+  cm_bind_text (st, 1, region);
+  cm_bind_text (st, 2, first);
+  cm_bind_text (st, 3, last);
+  cm_bind_text (st, 4, hospital_id);
+  *used = 0;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      share += cm_col_int (st, 2) * cap_ratio (config, cm_col_text (st, 0),
+                                               (int) cm_col_int (st, 1));
+      *used += cm_col_int (st, 3);
+    }
+  if (rc != SQLITE_DONE)
+    return cm_ledger_fail (ledger, error, "read quota");
+  /* settlement.md §5: floor (discharges × cap ratio) */
+  *cap = share / CM_E4_ONE;
   *cycle_out = g_steal_pointer (&cycle);
   return TRUE;
 }
@@ -1337,7 +1356,7 @@ cm_ledger_group_summary (CmLedger *ledger, const char *region, const char *first
   g_return_val_if_fail (ledger != NULL && region != NULL, NULL);
   st = cm_ledger_prepare (ledger,
     "SELECT CASE WHEN k.priced_group <> '' THEN k.priced_group ELSE k.group_code END g, "
-    "MAX (k.method), COUNT (*), SUM (k.class = 1), SUM (k.class = 2), MAX (k.weight_e4), "
+    "MIN (k.method), COUNT (*), SUM (k.class = 1), SUM (k.class = 2), MAX (k.weight_e4), "
     "SUM (k.cost_fen), COALESCE (SUM (p.pay), 0), COALESCE (SUM (p.fund), 0) "
     "FROM kase k LEFT JOIN (SELECT q.episode_id, SUM (q.pay_fen) pay, SUM (q.fund_fen) fund "
     "FROM posting q JOIN run r ON r.id = q.run_id WHERE r.region = ?1 AND r.kind = 'month' "

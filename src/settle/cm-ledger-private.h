@@ -45,6 +45,9 @@ struct _CmLedger {
   sqlite3 *db;
   char *path;
   char *actor;
+  guint depth;        /* open transactions: 1 per operation, + 1 for
+                       * cm_ledger_begin; only the outermost commits */
+  gboolean poisoned;  /* an operation inside cm_ledger_begin failed */
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
@@ -88,7 +91,9 @@ cm_col_text (sqlite3_stmt *st, int i)
 }
 
 /* BEGIN IMMEDIATE … COMMIT, rolled back when it goes out of scope
- * uncommitted. */
+ * uncommitted. Inside cm_ledger_begin the operation joins the outer
+ * transaction: its commit is deferred, its failure rolls the whole group
+ * back at cm_ledger_commit. */
 typedef struct {
   CmLedger *ledger;
   gboolean open;

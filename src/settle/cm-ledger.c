@@ -33,8 +33,8 @@ static const char LEDGER_SCHEMA[] =
   "  accepted INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,"
   "  added INTEGER NOT NULL DEFAULT 0, corrected INTEGER NOT NULL DEFAULT 0,"
   "  unchanged INTEGER NOT NULL DEFAULT 0, withdrawn INTEGER NOT NULL DEFAULT 0,"
-  "  actor TEXT NOT NULL, imported_at TEXT NOT NULL,"
-  "  UNIQUE (region, period, source, sha256));"
+  "  actor TEXT NOT NULL, imported_at TEXT NOT NULL);"
+  "CREATE INDEX IF NOT EXISTS batch_source ON batch (region, period, source);"
   "CREATE TABLE IF NOT EXISTS reject ("
   "  batch_id INTEGER NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL,"
   "  PRIMARY KEY (batch_id, line));"
@@ -213,8 +213,9 @@ cm_ledger_txn_begin (CmLedger *ledger, CmLedgerTxn *txn, GError **error)
 {
   txn->ledger = ledger;
   txn->open = FALSE;
-  if (!cm_ledger_exec (ledger, "BEGIN IMMEDIATE", error))
+  if (ledger->depth == 0 && !cm_ledger_exec (ledger, "BEGIN IMMEDIATE", error))
     return FALSE;
+  ledger->depth++;
   txn->open = TRUE;
   return TRUE;
 }
@@ -222,8 +223,11 @@ cm_ledger_txn_begin (CmLedger *ledger, CmLedgerTxn *txn, GError **error)
 gboolean
 cm_ledger_txn_commit (CmLedgerTxn *txn, GError **error)
 {
-  if (!cm_ledger_exec (txn->ledger, "COMMIT", error))
+  CmLedger *ledger = txn->ledger;
+
+  if (ledger->depth == 1 && !cm_ledger_exec (ledger, "COMMIT", error))
     return FALSE;
+  ledger->depth--;
   txn->open = FALSE;
   return TRUE;
 }
@@ -231,9 +235,68 @@ cm_ledger_txn_commit (CmLedgerTxn *txn, GError **error)
 void
 cm_ledger_txn_clear (CmLedgerTxn *txn)
 {
-  if (txn->open)
-    sqlite3_exec (txn->ledger->db, "ROLLBACK", NULL, NULL, NULL);
+  if (!txn->open)
+    return;
   txn->open = FALSE;
+  txn->ledger->depth--;
+  if (txn->ledger->depth == 0)
+    sqlite3_exec (txn->ledger->db, "ROLLBACK", NULL, NULL, NULL);
+  else
+    txn->ledger->poisoned = TRUE;
+}
+
+gboolean
+cm_ledger_begin (CmLedger *ledger, GError **error)
+{
+  g_return_val_if_fail (ledger != NULL, FALSE);
+  if (ledger->depth > 0)
+    {
+      g_set_error (error, CM_SETTLE_ERROR, CM_SETTLE_ERROR_STATE,
+                   "%s: a group of operations is already open", ledger->path);
+      return FALSE;
+    }
+  if (!cm_ledger_exec (ledger, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  ledger->depth = 1;
+  ledger->poisoned = FALSE;
+  return TRUE;
+}
+
+gboolean
+cm_ledger_commit (CmLedger *ledger, GError **error)
+{
+  g_return_val_if_fail (ledger != NULL, FALSE);
+  if (ledger->depth != 1)
+    {
+      g_set_error (error, CM_SETTLE_ERROR, CM_SETTLE_ERROR_STATE,
+                   "%s: no group of operations is open", ledger->path);
+      return FALSE;
+    }
+  if (ledger->poisoned)
+    {
+      cm_ledger_rollback (ledger);
+      g_set_error (error, CM_SETTLE_ERROR, CM_SETTLE_ERROR_STATE,
+                   "%s: an operation of the group failed; the group was rolled back",
+                   ledger->path);
+      return FALSE;
+    }
+  if (!cm_ledger_exec (ledger, "COMMIT", error))
+    {
+      cm_ledger_rollback (ledger);
+      return FALSE;
+    }
+  ledger->depth = 0;
+  return TRUE;
+}
+
+void
+cm_ledger_rollback (CmLedger *ledger)
+{
+  g_return_if_fail (ledger != NULL);
+  if (ledger->depth > 0)
+    sqlite3_exec (ledger->db, "ROLLBACK", NULL, NULL, NULL);
+  ledger->depth = 0;
+  ledger->poisoned = FALSE;
 }
 
 char *
@@ -458,6 +521,8 @@ cm_ledger_free (CmLedger *ledger)
 {
   if (ledger == NULL)
     return;
+  if (ledger->db && ledger->depth > 0)
+    sqlite3_exec (ledger->db, "ROLLBACK", NULL, NULL, NULL);
   if (ledger->db)
     sqlite3_close_v2 (ledger->db);
   g_free (ledger->path);
@@ -959,15 +1024,19 @@ cm_ledger_import (CmLedger *ledger, CmPolicy *policy, const CmSettleConfig *conf
 
   if (!cm_ledger_txn_begin (ledger, &txn, error))
     return FALSE;
-  st = cm_ledger_prepare (ledger, "SELECT id FROM batch WHERE region = ? AND period = ? "
-                          "AND source = ? AND sha256 = ?", error);
+  /* the source's latest batch: the same bytes again change nothing (an
+   * older batch with these bytes does not count: re-importing it after a
+   * correction is a correction back) */
+  st = cm_ledger_prepare (ledger, "SELECT id, sha256 FROM batch WHERE region = ? AND "
+                          "period = ? AND source = ? ORDER BY id DESC LIMIT 1", error);
   if (st == NULL)
     return FALSE;
   cm_bind_text (st, 1, region);
   cm_bind_text (st, 2, options->period);
   cm_bind_text (st, 3, source);
-  cm_bind_text (st, 4, sha);
   rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW && strcmp (cm_col_text (st, 1), sha) != 0)
+    rc = SQLITE_DONE;
   if (rc == SQLITE_ROW)
     {
       /* the same bytes again: nothing to do */
@@ -1360,19 +1429,34 @@ cm_ledger_digest (CmLedger *ledger, GError **error)
       info = cm_ledger_prepare (ledger, pragma, error);
       if (info == NULL)
         return NULL;
-      while (sqlite3_step (info) == SQLITE_ROW)
-        {
-          const char *col = cm_col_text (info, 1);
-          if (g_str_has_suffix (col, "_at"))
-            continue;
-          g_string_append_printf (sql, "%s\"%s\"", n ? ", " : "", col);
-          n++;
-        }
-      if (n == 0)
-        continue;
-      g_string_append_printf (sql, " FROM \"%s\" ORDER BY ", (const char *) names->pdata[t]);
-      for (guint i = 1; i <= n; i++)
-        g_string_append_printf (sql, "%s%u", i > 1 ? ", " : "", i);
+      {
+        /* rows in primary-key order (no sort: the key's index) */
+        g_autoptr (GString) order = g_string_new (NULL);
+        const char *keys[16] = { NULL };
+        guint n_keys = 0;
+
+        while (sqlite3_step (info) == SQLITE_ROW)
+          {
+            const char *col = cm_col_text (info, 1);
+            gint64 pk = cm_col_int (info, 5);
+            if (pk > 0 && pk <= 16)
+              {
+                keys[pk - 1] = g_intern_string (col);
+                n_keys = MAX (n_keys, (guint) pk);
+              }
+            if (g_str_has_suffix (col, "_at"))
+              continue;
+            g_string_append_printf (sql, "%s\"%s\"", n ? ", " : "", col);
+            n++;
+          }
+        for (guint i = 0; i < n_keys; i++)
+          g_string_append_printf (order, "%s\"%s\"", i ? ", " : "", keys[i]);
+        if (n == 0)
+          continue;
+        g_string_append_printf (sql, " FROM \"%s\" ORDER BY %s",
+                                (const char *) names->pdata[t],
+                                n_keys ? order->str : "rowid");
+      }
       rows = cm_ledger_prepare (ledger, sql->str, error);
       if (rows == NULL)
         return NULL;

@@ -6,8 +6,9 @@
  *
  * Imports are transactional and idempotent. A batch is one episode file of
  * one month (its *source*, the file name unless given); it is identified
- * by the SHA-256 of its bytes. Importing the same bytes again changes
- * nothing; importing new bytes under the same source is a correction: the
+ * by the SHA-256 of its bytes. Importing the bytes of the source's latest
+ * batch again changes nothing; importing other bytes under the same source
+ * is a correction: the
  * episodes whose content changed get a new version (the old one is kept,
  * inactive), episodes no longer in the file are withdrawn, new ones are
  * added — all in one transaction, so a process killed half-way leaves the
@@ -55,6 +56,23 @@ CM_API const char *cm_ledger_get_path (const CmLedger *ledger);
 
 /* Who acts, for the audit trail (default: $USER, or "casemix"). */
 CM_API void cm_ledger_set_actor (CmLedger *ledger, const char *actor);
+
+/**
+ * cm_ledger_begin:
+ * @ledger: the ledger
+ * @error: CM_SETTLE_ERROR_STATE when a group is open, _LEDGER
+ *
+ * Groups the operations that follow, until cm_ledger_commit, into one
+ * transaction: all of them or none (a committee's decisions file, a
+ * batch of imports). Each operation still checks and fails on its own.
+ */
+CM_API gboolean cm_ledger_begin (CmLedger *ledger, GError **error);
+
+/* Commits the group; when an operation of the group failed, rolls it all
+ * back and fails with CM_SETTLE_ERROR_STATE. */
+CM_API gboolean cm_ledger_commit (CmLedger *ledger, GError **error);
+/* Abandons the group. */
+CM_API void cm_ledger_rollback (CmLedger *ledger);
 
 /* ---- import ------------------------------------------------------------- */
 
@@ -209,7 +227,7 @@ CM_API CmMonthResult *cm_ledger_get_month (CmLedger *ledger, const char *region,
  * by the current monthly runs. */
 typedef struct {
   char *group_code;        /* the catalogue row ("" for ungrouped cases) */
-  int method;              /* CmPayMethod of most of its cases */
+  int method;              /* CmPayMethod: DRG or DIP when any case is paid by group */
   guint64 n_cases;
   guint64 n_high, n_low;
   CmE4 weight_e4;          /* the group's RW or score */

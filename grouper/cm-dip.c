@@ -1676,7 +1676,7 @@ field_int (const CmField *f, gint64 *out)
 }
 
 /* §5.2: E, PP, O and the stamps of set(E), set(O). */
-static void
+static G_ALWAYS_INLINE inline void
 prepare_procedures (CmDipContext *ctx, const CmEpisode *ep)
 {
   const CmDipScheme *s = ctx->scheme;
@@ -2285,7 +2285,7 @@ group_stage_traced (const CmDipContext *ctx, const CmEpisode *ep,
 }
 
 /* §9 (3): some primary_care.tsv pattern matches the episode. */
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 primary_care_matches (const CmDipContext *ctx)
 {
   const CmDipScheme *s = ctx->scheme;
@@ -2399,17 +2399,6 @@ trace_primary_care (CmTrace *t, const CmDipContext *ctx, const Stage *st,
                    "diagnosis %s with this principal procedure", ctx->d[0]);
 }
 
-/**
- * cm_dip_group:
- * @ctx: a context of this thread
- * @episode: the episode (dx, px, age_days, weight_g are read)
- * @comprehensive: FALSE for `--no-comprehensive` (GROUPING.md §7.3)
- * @result: (out caller-allocates): the result; its strings are static or
- *   borrowed from the scheme
- *
- * Groups one episode per GROUPING.md §5–§9. Outcomes (CHECK_FAILED,
- * EXCLUDED_DX, UNGROUPED …) are statuses, never errors. Allocates nothing.
- */
 /* The body of cm_dip_group and cm_dip_group_traced, inlined into both:
  * in cm_dip_group's instance @trace is a constant NULL and no trace code
  * is left. */
@@ -2522,6 +2511,17 @@ dip_group (CmDipContext *ctx, const CmEpisode *episode,
               FALSE);
 }
 
+/**
+ * cm_dip_group:
+ * @ctx: a context of this thread
+ * @episode: the episode (dx, px, age_days, weight_g are read)
+ * @comprehensive: FALSE for `--no-comprehensive` (GROUPING.md §7.3)
+ * @result: (out caller-allocates): the result; its strings are static or
+ *   borrowed from the scheme
+ *
+ * Groups one episode per GROUPING.md §5–§9. Outcomes (CHECK_FAILED,
+ * EXCLUDED_DX, UNGROUPED …) are statuses, never errors. Allocates nothing.
+ */
 void
 cm_dip_group (CmDipContext *ctx, const CmEpisode *episode,
               gboolean comprehensive, CmDipResult *result)

@@ -260,6 +260,15 @@ Test (indicators, same_level_reference_is_an_option)
   cb = str_or_dash (find_hospital (tb, "H1")->cost_index, 0, 4);
   cr_assert_str_eq (ca, "1.2000");
   cr_assert_str_eq (cb, "1.0000");
+  {
+    CmIndRow key = { 0 };
+    key.hospital_id = "H1";
+    key.hospital_level = 3;
+    key.county_id = "430000";
+    cr_assert_eq (cm_ind_table_lookup (ta, &key), find_hospital (ta, "H1"));
+    key.hospital_level = 2;
+    cr_assert_null (cm_ind_table_lookup (ta, &key));
+  }
 }
 
 Test (indicators, dip_cmi_is_relative_to_the_region_mean)
@@ -1065,6 +1074,42 @@ Test (golden, sample_20k_adds_up, .timeout = 600)
   cr_assert_eq (cm_rational_compare_ratio (R->time_index, 1, 1), 0);
   /* grouping rate = grouped ÷ settled */
   cr_assert_eq (cm_rational_compare_ratio (R->grouping_rate, grouped, settled), 0);
+
+  /* the streamed tidy file says what the group × hospital × month table
+   * says, row for row */
+  {
+    g_autoptr (CmIndTable) tt = cm_indicators_table (ind, 0, CM_IND_DIM_GROUP
+                                                             | CM_IND_DIM_HOSPITAL
+                                                             | CM_IND_DIM_MONTH);
+    g_autofree char *text = tidy_text (ind);
+    g_auto (GStrv) tl = g_strsplit (text, "\n", -1);
+    guint nrows = cm_ind_table_get_n_rows (tt);
+
+    cr_assert_eq (g_strv_length (tl), nrows + 2, "tidy rows %u vs table rows %u",
+                  g_strv_length (tl) - 2, nrows);
+    for (guint i = 0; i < nrows; i++)
+      {
+        const CmIndRow *r = cm_ind_table_get_row (tt, i);
+        g_auto (GStrv) f = g_strsplit (tl[i + 1], ",", -1);
+        g_autofree char *ci = r->cost_index ? cm_rational_to_string (r->cost_index, 4)
+                                            : g_strdup ("");
+        g_autofree char *ti = r->time_index ? cm_rational_to_string (r->time_index, 4)
+                                            : g_strdup ("");
+        gint64 cpc = 0;
+        char cb[64] = "";
+        if (r->cost_per_case_fen && cm_rational_round (r->cost_per_case_fen, 0, &cpc))
+          g_snprintf (cb, sizeof cb, "%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT,
+                      cpc / 100, cpc % 100);
+        cr_assert_str_eq (f[1], r->group, "row %u", i);
+        cr_assert_str_eq (f[2], r->hospital_id, "row %u", i);
+        cr_assert_eq (g_ascii_strtoll (f[7], NULL, 10), r->n_cases, "row %u", i);
+        cr_assert_str_eq (f[18], cb, "row %u cost per case", i);
+        cr_assert_str_eq (f[20], ci, "row %u cost index", i);
+        cr_assert_str_eq (f[21], ti, "row %u time index", i);
+        cr_assert_str_eq (f[22], cm_ind_risk_name (r->risk), "row %u risk band", i);
+        cr_assert_eq (g_ascii_strtoll (f[23], NULL, 10), r->lowrisk_cases, "row %u", i);
+      }
+  }
 
   /* the same numbers whatever the threads and chunks */
   ind1 = run_file (scheme, sample, 1, 0, &st);

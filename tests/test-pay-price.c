@@ -652,6 +652,10 @@ Test (pay_price, price_command_summary_and_rejects, .timeout = 120)
   cr_expect (strstr (r.err, "2 episodes priced, 1 rejected") != NULL, "%s", r.err);
   cr_expect (strstr (r.err, "[illustrative figures]") != NULL, "%s", r.err);
   run_free (&r);
+  g_unlink (in);
+  g_unlink (out);
+  g_unlink (rej);
+  g_rmdir (dir);
 }
 
 Test (pay_price, price_command_bad_policy_names_file_line_parameter)
@@ -701,6 +705,13 @@ Test (pay_price, price_command_bad_policy_names_file_line_parameter)
   r = run ("catalogue frobnicate");
   cr_expect_eq (r.status, 2);
   run_free (&r);
+  g_unlink (bad);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      g_unlink (to);
+    }
+  g_rmdir (dir);
 }
 
 Test (pay_price, pool_class_agrees_with_the_grouper_on_sample_20k, .timeout = 120)

@@ -12,6 +12,7 @@
  * settlement.xml (<alliance>); in-county charges from the ledger. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "cm-cli.h"
@@ -46,6 +47,32 @@ fail (const GError *error)
       || error->domain == CM_POLICY_ERROR)
     return CM_EXIT_SCHEME;
   return CM_EXIT_FAILURE;
+}
+
+/* @text to @path ("-" or NULL: standard output) with stdio. */
+static gboolean
+write_text (const char *path, const GString *text, GError **error)
+{
+  FILE *f;
+  gboolean ok;
+
+  if (path == NULL || strcmp (path, "-") == 0)
+    {
+      fwrite (text->str, 1, text->len, stdout);
+      return fflush (stdout) == 0;
+    }
+  f = fopen (path, "w");
+  if (f == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  ok = fwrite (text->str, 1, text->len, f) == text->len;
+  ok = (fclose (f) == 0) && ok;
+  if (!ok)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: write error", path);
+  return ok;
 }
 
 static void
@@ -169,13 +196,8 @@ cm_cli_alliance (int argc, char **argv)
           cm_fen_append (csv, b[i]);
           g_string_append_c (csv, '\n');
         }
-      if (o.out != NULL && strcmp (o.out, "-") != 0)
-        {
-          if (!g_file_set_contents (o.out, csv->str, (gssize) csv->len, &error))
-            return fail (error);
-        }
-      else
-        fputs (csv->str, stdout);
+      if (!write_text (o.out, csv, &error))
+        return fail (error);
       return CM_EXIT_OK;
     }
 
@@ -230,9 +252,7 @@ cm_cli_alliance (int argc, char **argv)
       {
         g_autoptr (GString) csv = g_string_new (NULL);
         cm_settle_alliances_csv (a, csv);
-        if (strcmp (o.out, "-") == 0)
-          fputs (csv->str, stdout);
-        else if (!g_file_set_contents (o.out, csv->str, (gssize) csv->len, &error))
+        if (!write_text (o.out, csv, &error))
           return fail (error);
       }
     if (o.xlsx != NULL || o.html != NULL)

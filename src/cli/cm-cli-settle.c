@@ -16,6 +16,7 @@
  * options and prints. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -121,15 +122,31 @@ fail (const GError *error)
   return CM_EXIT_FAILURE;
 }
 
+/* Writes @text to @path (NULL or "-": standard output) with stdio, so that
+ * a device or a pipe (/dev/null, /dev/stdout) stays what it is. */
 static gboolean
 write_text (const char *path, const GString *text, GError **error)
 {
+  FILE *f;
+  gboolean ok;
+
   if (path == NULL || strcmp (path, "-") == 0)
     {
       fwrite (text->str, 1, text->len, stdout);
       return fflush (stdout) == 0;
     }
-  return g_file_set_contents (path, text->str, (gssize) text->len, error);
+  f = fopen (path, "w");
+  if (f == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  ok = fwrite (text->str, 1, text->len, f) == text->len;
+  ok = (fclose (f) == 0) && ok;
+  if (!ok)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: write error", path);
+  return ok;
 }
 
 /* A progress bar on stderr, only when it is a terminal. */

@@ -716,6 +716,7 @@ struct _CmIndicators {
   GStringChunk *strings;
   GHashTable *interned;                 /* str → str (in strings) */
   GHashTable *cells;                    /* Key* → Cell* (key inside the cell) */
+  GPtrArray *slot_cells[CM_IND_MAX_SLOTS]; /* the cells of each slot, by finish() */
   GArray *persons;                      /* PersonRec, when count_persons */
   guint64 n_cases;
   gboolean overflow;
@@ -804,6 +805,7 @@ cm_indicators_free (CmIndicators *ind)
   for (guint s = 0; s < ind->n_slots; s++)
     {
       g_free (ind->slot_names[s]);
+      g_clear_pointer (&ind->slot_cells[s], g_ptr_array_unref);
       g_clear_pointer (&ind->weights[s], cm_weight_table_unref);
       g_array_unref (ind->labels[s]);
       g_clear_pointer (&ind->risk[s], g_hash_table_unref);
@@ -1121,18 +1123,15 @@ derive_weights (CmIndicators *ind, guint slot, GError **error)
   g_autoptr (GHashTable) groups = g_hash_table_new_full (g_direct_hash, g_direct_equal,
                                                          NULL, g_free);
   g_autoptr (CmWeightTable) w = weight_table_new ("self");
-  GHashTableIter it;
-  gpointer kp, vp;
   gint64 N = 0, C = 0;
   gint64 scale = ind->families[slot] == CM_SCHEME_FAMILY_DIP ? 1000 : 1;
   g_autoptr (GPtrArray) codes = g_ptr_array_new ();
 
-  g_hash_table_iter_init (&it, ind->cells);
-  while (g_hash_table_iter_next (&it, &kp, &vp))
+  for (guint i = 0; i < ind->slot_cells[slot]->len; i++)
     {
-      Cell *c = vp;
+      Cell *c = ind->slot_cells[slot]->pdata[i];
       GroupCost *gc;
-      if (cell_slot (c) != slot || cell_class (c) != CM_IND_GROUPED)
+      if (cell_class (c) != CM_IND_GROUPED)
         continue;
       gc = g_hash_table_lookup (groups, c->k.group);
       if (gc == NULL)
@@ -1265,18 +1264,15 @@ classify_slot (CmIndicators *ind, guint slot)
   g_autofree gint64 *d = NULL, *n = NULL;
   g_autofree CmIndRisk *bands = NULL;
   g_autofree RiskEntry **sel = NULL;
-  GHashTableIter it;
-  gpointer kp, vp;
   gboolean per_year = ind->opt.lrm_period == CM_IND_LRM_PERIOD_YEAR;
 
   ind->risk[slot] = g_hash_table_new_full (risk_hash, risk_equal, g_free, NULL);
-  g_hash_table_iter_init (&it, ind->cells);
-  while (g_hash_table_iter_next (&it, &kp, &vp))
+  for (guint i = 0; i < ind->slot_cells[slot]->len; i++)
     {
-      Cell *c = vp;
+      Cell *c = ind->slot_cells[slot]->pdata[i];
       RiskEntry key = { c->k.group, per_year ? c->k.year : 0, 0, 0, CM_IND_RISK_NONE };
       RiskEntry *e;
-      if (cell_slot (c) != slot || cell_class (c) != CM_IND_GROUPED)
+      if (cell_class (c) != CM_IND_GROUPED)
         continue;
       e = g_hash_table_lookup (ind->risk[slot], &key);
       if (e == NULL)
@@ -1285,8 +1281,8 @@ classify_slot (CmIndicators *ind, guint slot)
           e = g_memdup2 (&key, sizeof key);
           g_hash_table_add (ind->risk[slot], e);
           g_ptr_array_add (entries, e);
-          for (guint i = 0; i < years->len; i++)
-            seen |= g_array_index (years, gint32, i) == key.year;
+          for (guint y = 0; y < years->len; y++)
+            seen |= g_array_index (years, gint32, y) == key.year;
           if (!seen)
             g_array_append_val (years, key.year);
         }
@@ -1352,6 +1348,11 @@ cm_indicators_finish (CmIndicators *ind, GError **error)
 
   g_return_val_if_fail (ind != NULL && !ind->finished, FALSE);
   ind->finished = TRUE;
+  for (guint s = 0; s < ind->n_slots; s++)
+    ind->slot_cells[s] = g_ptr_array_new ();
+  g_hash_table_iter_init (&it, ind->cells);
+  while (g_hash_table_iter_next (&it, &kp, &vp))
+    g_ptr_array_add (ind->slot_cells[cell_slot (vp)], vp);
   for (guint s = 0; s < ind->n_slots; s++)
     if (ind->weights[s] == NULL && !derive_weights (ind, s, error))
       return FALSE;
@@ -1698,8 +1699,6 @@ cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
   CmIndTable *t;
   g_autoptr (GHashTable) refs = NULL;
   g_autoptr (GHashTable) region = NULL;   /* period → Ref (group NULL) */
-  GHashTableIter it;
-  gpointer kp, vp;
   const char *empty;
   gboolean by_level = ind->opt.reference == CM_IND_REFERENCE_LEVEL;
 
@@ -1717,18 +1716,15 @@ cm_indicators_table (const CmIndicators *ind_c, guint slot, guint dims)
   refs = g_hash_table_new_full (ref_hash, ref_equal, NULL, g_free);
   region = g_hash_table_new_full (ref_hash, ref_equal, NULL, g_free);
 
-  g_hash_table_iter_init (&it, ind->cells);
-  while (g_hash_table_iter_next (&it, &kp, &vp))
+  for (guint ci = 0; ci < ind->slot_cells[slot]->len; ci++)
     {
-      const Cell *c = vp;
+      const Cell *c = ind->slot_cells[slot]->pdata[ci];
       const Sums *sm = &c->s;
       Key rk;
       RowAcc *ra;
       CmIndRow *r;
       CmIndClass cls = cell_class (c);
 
-      if (cell_slot (c) != slot)
-        continue;
       rk = project (&c->k, dims, empty);
       ra = g_hash_table_lookup (t->index, &rk);
       if (ra == NULL)
@@ -2491,17 +2487,12 @@ cm_indicators_write_tidy (const CmIndicators *ind, FILE *out, GError **error)
     {
       g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (TidyItem));
       g_autoptr (GHashTable) refs = g_hash_table_new_full (ref_hash, ref_equal, NULL, g_free);
-      GHashTableIter hi;
-      gpointer vp;
       TidyAcc acc = { 0 };
 
-      g_hash_table_iter_init (&hi, ind->cells);
-      while (g_hash_table_iter_next (&hi, NULL, &vp))
+      for (guint ci = 0; ci < ind->slot_cells[s]->len; ci++)
         {
-          const Cell *c = vp;
+          const Cell *c = ind->slot_cells[s]->pdata[ci];
           TidyItem it;
-          if (cell_slot (c) != s)
-            continue;
           it.c = c;
           it.year = c->k.year;
           it.month = c->k.month;

@@ -74,8 +74,7 @@ CM_API const CmCatalogueEntry *cm_catalogue_get_entry (const CmCatalogue *cat,
 /* (nullable): the value of comment line `# key<TAB>value`. */
 CM_API const char *cm_catalogue_get_meta (const CmCatalogue *cat,
                                           const char *key);
-/* TRUE when every row has a mean cost (and, for @per_level, the level
- * columns exist). */
+/* TRUE when the table has a mean_cost column (then every row has one). */
 CM_API gboolean cm_catalogue_has_means (const CmCatalogue *cat);
 CM_API const char *cm_catalogue_get_path (const CmCatalogue *cat);
 

@@ -929,8 +929,9 @@ load_pool (Loader *ld, const xmlNode *sec, CmDipPool **out, GError **error)
       || !require_attr (ld, n, "procedures", &procs, error))
     return FALSE;
   pool_attr = get_attr (n, "pool");
+  /* an XML list: levels separated by white space */
   words = g_strsplit_set (pool_attr ? (const char *) pool_attr : "category chapter all",
-                          " ,", -1);
+                          " \t\r\n", -1);
   for (guint i = 0; words[i]; i++)
     {
       int k;

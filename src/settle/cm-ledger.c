@@ -553,8 +553,8 @@ cmp_paths (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* SHA-256 over the pack: every regular file of the policy folder (sorted
- * names) and every weight / score table the policy's years use. */
+/* SHA-256 over the pack: every .xml and .tsv file of the policy folder
+ * (sorted names) and every weight / score table the policy's years use. */
 static char *
 pack_sha256 (CmPolicy *policy)
 {
@@ -566,7 +566,11 @@ pack_sha256 (CmPolicy *policy)
 
   while (d && (name = g_dir_read_name (d)) != NULL)
     {
-      char *p = g_build_filename (dir, name, NULL);
+      char *p;
+      /* the pack's tables only (a ledger kept in the folder is not one) */
+      if (!g_str_has_suffix (name, ".xml") && !g_str_has_suffix (name, ".tsv"))
+        continue;
+      p = g_build_filename (dir, name, NULL);
       if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
         g_ptr_array_add (files, p);
       else

@@ -138,29 +138,46 @@ static const char *
 group_process (gpointer worker, const CmEpisode *ep, GString *out)
 {
   CmGroupResult res;
+  char row[256];
+  gsize n = 0;
+  const char *cells[4];
+  guint n_cells;
+  char pc[2] = { 0, 0 };
 
   cm_group (worker, ep, the_job->flags, &res);
+  /* The id may need CSV quoting (OpenDRG input); the other cells are
+   * status names and codes from the scheme tables, which never do. The row
+   * is assembled on the stack and appended once: this runs per episode. */
   cm_csv_append_field (out, ep->episode_id);
-  g_string_append_c (out, ',');
-  g_string_append (out, res.status);
-  g_string_append_c (out, ',');
   if (res.family == CM_SCHEME_FAMILY_DRG)
     {
-      cm_csv_append_field (out, res.mdc);
-      g_string_append_c (out, ',');
-      cm_csv_append_field (out, res.adrg);
-      g_string_append_c (out, ',');
-      cm_csv_append_field (out, res.drg);
+      cells[0] = res.mdc;
+      cells[1] = res.adrg;
+      cells[2] = res.drg;
+      n_cells = 3;
     }
   else
     {
-      g_string_append (out, res.group_id);
-      g_string_append_c (out, ',');
-      g_string_append (out, res.rule_stage);
-      g_string_append_c (out, ',');
-      g_string_append_c (out, res.primary_care ? '1' : '0');
+      pc[0] = res.primary_care ? '1' : '0';
+      cells[0] = res.group_id;
+      cells[1] = res.rule_stage;
+      cells[2] = pc;
+      n_cells = 3;
     }
-  g_string_append_c (out, '\n');
+  row[n++] = ',';
+  for (const char *p = res.status; *p && n < sizeof row - 2; p++)
+    row[n++] = *p;
+  for (guint i = 0; i < n_cells; i++)
+    {
+      gsize len = strlen (cells[i]);
+      if (n + len + 2 >= sizeof row)
+        break;
+      row[n++] = ',';
+      memcpy (row + n, cells[i], len);
+      n += len;
+    }
+  row[n++] = '\n';
+  g_string_append_len (out, row, (gssize) n);
   return res.status;
 }
 

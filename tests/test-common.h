@@ -91,7 +91,7 @@ test_group_file (CmScheme *scheme, CmGroupFlags flags, const char *path,
                  char **rejects_out, CmPipelineStats *stats)
 {
   TestGroupJob job = { scheme, flags };
-  CmPipelineOps ops = { test_worker_new, test_worker_free, test_process };
+  CmPipelineOps ops = { .worker_new = test_worker_new, .worker_free = test_worker_free, .process = test_process };
   CmPipelineOptions opt = { 0 };
   char *buf = NULL, *rbuf = NULL;
   size_t len = 0, rlen = 0;

@@ -905,7 +905,7 @@ run_file (CmScheme *scheme, const char *path, guint threads, gsize chunk,
   CmSchemeFamily fam[1] = { cm_scheme_get_family (scheme) };
   CmIndicators *ind = cm_indicators_new (NULL, 1, names, fam);
   Job job = { scheme };
-  CmPipelineOps ops = { w_new, w_free, w_process };
+  CmPipelineOps ops = { .worker_new = w_new, .worker_free = w_free, .process = w_process };
   CmPipelineOptions opt = { 0 };
   g_autoptr (GError) error = NULL;
   FILE *sink = cm_indicators_open_sink (ind);

@@ -115,7 +115,7 @@ id_only (gpointer worker, const CmEpisode *ep, GString *out)
  * position. */
 Test (pipeline, first_line_longer_than_a_chunk)
 {
-  CmPipelineOps ops = { NULL, NULL, id_only };
+  CmPipelineOps ops = { .worker_new = NULL, .worker_free = NULL, .process = id_only };
   g_autoptr (GString) text = g_string_new (NULL);
   g_autofree char *path = NULL;
   g_autoptr (GError) error = NULL;
@@ -164,4 +164,62 @@ Test (pipeline, first_line_longer_than_a_chunk)
     }
   close (fd);
   g_unlink (path);
+}
+
+/* written() sees exactly the rows that are written: not a duplicate_id. */
+typedef struct { guint64 n_written; guint64 sum; } WrittenTotals;
+
+static const char *
+payload_process (gpointer worker, const CmEpisode *ep, GString *out, gpointer payload)
+{
+  guint64 *v = payload;
+  *v = (guint64) ep->total_cost_fen;
+  g_string_append_printf (out, "%s\n", ep->episode_id);
+  return "OK";
+}
+
+static void
+payload_written (gpointer user_data, gconstpointer payload)
+{
+  WrittenTotals *t = user_data;
+  t->n_written++;
+  t->sum += *(const guint64 *) payload;
+}
+
+Test (pipeline, written_callback_skips_duplicates)
+{
+  static const char *header =
+    "episode_id,patient_id,hospital_id,hospital_level,county_id,insurance_type,"
+    "insured_region,sex,age_years,age_days,birth_weight_g,admit_date,discharge_date,"
+    "los_days,dept,discharge_status,icu_hours,diagnoses,procedures,total_cost,"
+    "out_of_catalogue_cost,patient_copay,fund_paid_ffs,per_diem_category\n";
+  CmPipelineOps ops = { .payload_size = sizeof (guint64),
+                        .process_payload = payload_process,
+                        .written = payload_written };
+  CmPipelineOptions opt = { .format = CM_INPUT_EPISODES, .n_threads = 3, .chunk_size = 4096 };
+  WrittenTotals t = { 0 };
+  GString *text = g_string_new (header);
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  CmPipelineStats st;
+  FILE *in, *out = fopen ("/dev/null", "w");
+  int fd;
+
+  for (guint i = 0; i < 2000; i++)
+    g_string_append_printf (text,
+      "E%05u,P1,H1,2,430102,employee,local,1,45,,,2024-03-01,2024-03-05,4,"
+      "0304,1,0,I21.001,,1.00,0.00,0.10,0.90,\n", i % 1500);  /* 500 duplicates */
+  fd = g_file_open_tmp ("cm-pay-XXXXXX.csv", &path, NULL);
+  cr_assert (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
+  close (fd);
+  in = fopen (path, "r");
+  cr_assert (cm_pipeline_run (fileno (in), &opt, &ops, &t, out, NULL, &st, &error));
+  cr_assert_eq (st.accepted, 1500);
+  cr_assert_eq (st.rejected, 500);
+  cr_assert_eq (t.n_written, 1500, "written %" G_GUINT64_FORMAT, t.n_written);
+  cr_assert_eq (t.sum, 1500 * 100);
+  fclose (in);
+  fclose (out);
+  g_unlink (path);
+  g_string_free (text, TRUE);
 }

@@ -212,7 +212,7 @@ catalogue_build (int argc, char **argv)
   g_autofree char *scheme_dir = NULL, *sha = NULL, *base = NULL, *cmd = NULL;
   CmCatalogueOptions opt;
   CmPipelineOptions popt = { 0 };
-  CmPipelineOps ops = { build_worker_new, build_worker_free, build_process };
+  CmPipelineOps ops = { .worker_new = build_worker_new, .worker_free = build_worker_free, .process = build_process };
   CmPipelineStats stats;
   BuildJob job = { 0 };
   CmSchemeFamily family;

@@ -156,7 +156,7 @@ cm_cli_compare (int argc, char **argv)
   g_autoptr (CmCompare) cmp = NULL;
   g_autofree char *episodes_path = NULL, *tmp_dir = NULL, *rejects_path = NULL;
   CmPipelineOptions popt = { 0 };
-  CmPipelineOps ops = { compare_worker_new, compare_worker_free, compare_process };
+  CmPipelineOps ops = { .worker_new = compare_worker_new, .worker_free = compare_worker_free, .process = compare_process };
   CmPipelineStats stats;
   CompareJob job;
   const char *input = "-";

@@ -238,7 +238,7 @@ cm_cli_group (int argc, char **argv)
   g_autoptr (CmScheme) scheme = NULL;
   g_autofree char *scheme_dir = NULL;
   CmPipelineOptions popt = { 0 };
-  CmPipelineOps ops = { group_worker_new, group_worker_free, group_process };
+  CmPipelineOps ops = { .worker_new = group_worker_new, .worker_free = group_worker_free, .process = group_process };
   CmPipelineStats stats;
   GroupJob job = { 0 };
   const char *input = "-";

@@ -589,7 +589,7 @@ cm_cli_indicators (int argc, char **argv)
     {
       const char *input = rest[i];
       CmPipelineOptions popt = { 0 };
-      CmPipelineOps ops = { ind_worker_new, ind_worker_free, ind_process };
+      CmPipelineOps ops = { .worker_new = ind_worker_new, .worker_free = ind_worker_free, .process = ind_process };
       CmPipelineStats stats;
       char *rbuf = NULL;
       size_t rlen = 0;

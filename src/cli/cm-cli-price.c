@@ -45,9 +45,17 @@ typedef struct {
 typedef struct {
   PriceJob *job;
   CmPriceContext *ctx;
-  Totals totals[CM_PAY_METHOD_N];
-  guint64 overflow;
 } PriceWorker;
+
+/* What one written row adds to the summary. Summed by the pipeline's
+ * writer (one thread, in input order), so a row rejected afterwards as a
+ * duplicate_id is never counted. */
+typedef struct {
+  guint method;
+  gboolean priced;
+  gboolean overflow;
+  CmFen cost, pay, fund, patient, profit_loss;
+} RowFigures;
 
 static gpointer
 price_worker_new (gpointer user_data)
@@ -77,13 +85,26 @@ price_worker_free (gpointer worker)
 {
   PriceWorker *w = worker;
 
-  g_mutex_lock (&w->job->lock);
-  for (guint m = 0; m < CM_PAY_METHOD_N; m++)
-    add_totals (&w->job->totals[m], &w->totals[m]);
-  w->job->overflow += w->overflow;
-  g_mutex_unlock (&w->job->lock);
   cm_price_context_free (w->ctx);
   g_free (w);
+}
+
+static void
+price_written (gpointer user_data, gconstpointer payload)
+{
+  PriceJob *job = user_data;
+  const RowFigures *f = payload;
+  Totals t = { 1, f->cost, 0, 0, 0, 0 };
+
+  if (f->priced)
+    {
+      t.pay = f->pay;
+      t.fund = f->fund;
+      t.patient = f->patient;
+      t.profit_loss = f->profit_loss;
+    }
+  add_totals (&job->totals[f->method], &t);
+  job->overflow += f->overflow;
 }
 
 /* The row is written straight into @out's buffer: strings whose length is
@@ -158,18 +179,19 @@ group_code (const CmGroupResult *g)
 }
 
 static const char *
-price_process (gpointer worker, const CmEpisode *ep, GString *out)
+price_process (gpointer worker, const CmEpisode *ep, GString *out,
+               gpointer payload)
 {
   PriceWorker *w = worker;
+  RowFigures *f = payload;
   CmPricedCase pc;
-  Totals *t;
   gboolean priced;
   const char *group, *shadow_group;
   gsize start, room;
   char *p;
 
   if (!cm_price_episode (w->ctx, ep, &pc, NULL))
-    w->overflow++;
+    f->overflow = TRUE;
   group = *pc.scheme_id ? group_code (&pc.group) : "";
   shadow_group = *pc.shadow_scheme_id ? group_code (&pc.shadow) : "";
 
@@ -239,16 +261,13 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out)
   g_assert ((gsize) (p - (out->str + start)) <= room);
   g_string_set_size (out, (gsize) (p - out->str));
 
-  t = &w->totals[pc.method];
-  t->n++;
-  t->cost += pc.cost_fen;
-  if (priced)
-    {
-      t->pay += pc.pay_fen;
-      t->fund += pc.fund_fen;
-      t->patient += pc.patient_fen;
-      t->profit_loss += pc.profit_loss_fen;
-    }
+  f->method = pc.method;
+  f->priced = priced;
+  f->cost = pc.cost_fen;
+  f->pay = pc.pay_fen;
+  f->fund = pc.fund_fen;
+  f->patient = pc.patient_fen;
+  f->profit_loss = pc.profit_loss_fen;
   return cm_case_class_name (pc.case_class);
 }
 
@@ -329,7 +348,11 @@ cm_cli_price (int argc, char **argv)
   g_autoptr (CmPolicy) policy = NULL;
   g_autoptr (CmPriceContext) probe = NULL;
   CmPipelineOptions popt = { 0 };
-  CmPipelineOps ops = { price_worker_new, price_worker_free, price_process };
+  CmPipelineOps ops = { .worker_new = price_worker_new,
+                        .worker_free = price_worker_free,
+                        .payload_size = sizeof (RowFigures),
+                        .process_payload = price_process,
+                        .written = price_written };
   CmPipelineStats stats;
   PriceJob job = { 0 };
   const char *input = "-";

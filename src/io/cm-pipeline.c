@@ -39,6 +39,7 @@ typedef struct {
   GString *out;
   GString *rej;
   GArray *recs;
+  GByteArray *payload;   /* ops->payload_size bytes per REC_ROW, in order */
   guint64 empty;
 } Chunk;
 
@@ -92,6 +93,7 @@ chunk_new (gsize cap)
   c->out = g_string_sized_new (cap / 4);
   c->rej = g_string_new (NULL);
   c->recs = g_array_new (FALSE, FALSE, sizeof (Rec));
+  c->payload = g_byte_array_new ();
   return c;
 }
 
@@ -104,6 +106,7 @@ chunk_free (Chunk *c)
   g_string_free (c->out, TRUE);
   g_string_free (c->rej, TRUE);
   g_array_unref (c->recs);
+  g_byte_array_unref (c->payload);
   g_free (c);
 }
 
@@ -161,7 +164,16 @@ process_chunk (Pipeline *pl, gpointer worker, Chunk *c, CmEpisode *ep)
               rec.line = line;
               rec.hash = cm_id_hash (ep->episode_id);
               rec.off = (guint32) c->out->len;
-              rec.status = pl->ops->process (worker, ep, c->out);
+              if (pl->ops->payload_size > 0)
+                {
+                  gsize at = c->payload->len;
+                  g_byte_array_set_size (c->payload, (guint) (at + pl->ops->payload_size));
+                  memset (c->payload->data + at, 0, pl->ops->payload_size);
+                  rec.status = pl->ops->process_payload (worker, ep, c->out,
+                                                         c->payload->data + at);
+                }
+              else
+                rec.status = pl->ops->process (worker, ep, c->out);
               rec.len = (guint32) (c->out->len - rec.off);
               /* the id stays in the chunk's buffer until it is written:
                * keep where it is, for a duplicate_id message */
@@ -242,6 +254,8 @@ write_chunk (Pipeline *pl, Chunk *c)
 {
   CmPipelineStats *st = pl->stats;
   gsize run_start = 0, run_end = 0;  /* a run of rows contiguous in c->out */
+  gsize row = 0;                     /* index of the row among REC_ROWs */
+  gsize psize = pl->ops->payload_size;
 
   st->empty += c->empty;
   for (guint i = 0; i < c->recs->len; i++)
@@ -250,11 +264,16 @@ write_chunk (Pipeline *pl, Chunk *c)
       /* the id set is large and cold: ask for the slot 16 records ahead */
       if (i + 16 < c->recs->len && pl->opt->format == CM_INPUT_EPISODES)
         cm_id_set_prefetch (pl->ids, g_array_index (c->recs, Rec, i + 16).hash);
+      gsize this_row = row;
+      if (r->kind == REC_ROW)
+        row++;
       if (r->kind == REC_ROW
           && (pl->opt->format != CM_INPUT_EPISODES
               || cm_id_set_add_hash (pl->ids, r->hash)))
         {
           st->accepted++;
+          if (psize > 0 && pl->ops->written != NULL)
+            pl->ops->written (pl->user_data, c->payload->data + this_row * psize);
           count_status (st, r->status);
           if (r->off != run_end)
             {
@@ -334,6 +353,7 @@ get_chunk (Pipeline *pl, gsize cap)
   g_string_truncate (c->out, 0);
   g_string_truncate (c->rej, 0);
   g_array_set_size (c->recs, 0);
+  g_byte_array_set_size (c->payload, 0);
   return c;
 }
 
@@ -470,7 +490,9 @@ cm_pipeline_run (int fd, const CmPipelineOptions *opt, const CmPipelineOps *ops,
   gsize carry_len = 0;
   GError *local = NULL;
 
-  g_return_val_if_fail (opt != NULL && ops != NULL && ops->process != NULL, FALSE);
+  g_return_val_if_fail (opt != NULL && ops != NULL, FALSE);
+  g_return_val_if_fail (ops->payload_size > 0 ? ops->process_payload != NULL
+                                              : ops->process != NULL, FALSE);
   g_return_val_if_fail (out != NULL && stats != NULL, FALSE);
   parser = cm_episode_parser_new (opt->format);
   chunk_size = MAX (opt->chunk_size ? opt->chunk_size : DEFAULT_CHUNK, (gsize) 4096);

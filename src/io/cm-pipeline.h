@@ -26,6 +26,15 @@ typedef struct {
    * returns a static or long-lived status label for the summary counts. */
   const char *(*process) (gpointer worker, const CmEpisode *episode,
                           GString *out);
+  /* Optional, for figures that must count only what is written (a row
+   * that the writer later rejects as a duplicate_id must not be summed):
+   * with payload_size > 0, process_payload runs instead of process and may
+   * fill @payload (payload_size bytes, zeroed); the writer thread then calls
+   * written (in input order, once per row it writes) with that payload. */
+  gsize payload_size;
+  const char *(*process_payload) (gpointer worker, const CmEpisode *episode,
+                                  GString *out, gpointer payload);
+  void (*written) (gpointer user_data, gconstpointer payload);
 } CmPipelineOps;
 
 #define CM_PIPELINE_MAX_STATUSES 32

@@ -878,9 +878,10 @@ cm_ledger_import_alliance_charges (CmLedger *ledger, const char *region, int yea
   {
     char buf[CM_MONEY_BUF];
     g_autofree char *yp = g_strdup_printf ("%04d", year);
+    g_autofree char *base = g_path_get_basename (path);
     cm_fen_format (total, buf);
     detail = g_strdup_printf ("%u alliance charges, %s yuan, from %s (sha256 %s)", n, buf,
-                              path, sha ? sha : "?");
+                              base, sha ? sha : "?");
     if (!cm_ledger_audit_add (ledger, region, yp, "alliance charges", detail, error))
       return FALSE;
   }

@@ -1389,10 +1389,11 @@ cm_ledger_set_deductions (CmLedger *ledger, const char *region, const char *peri
   if (!ok)
     return FALSE;
   {
+    g_autofree char *base = g_path_get_basename (path);
     char buf[CM_MONEY_BUF];
     cm_fen_format (total, buf);
     detail = g_strdup_printf ("%u deductions, %s yuan, from %s (sha256 %s)", n, buf,
-                              path, sha ? sha : "?");
+                              base, sha ? sha : "?");
   }
   if (!cm_ledger_audit_add (ledger, region, period, "deductions", detail, error))
     return FALSE;

@@ -84,7 +84,7 @@ static void
 run_pipeline (int fd, CmInputFormat format, guint threads, gsize chunk,
               Run *run)
 {
-  CmPipelineOps ops = { worker_new, worker_free, process };
+  CmPipelineOps ops = { .worker_new = worker_new, .worker_free = worker_free, .process = process };
   CmPipelineOptions opt = { format, threads, chunk, "fuzz" };
   g_autoptr (GError) error = NULL;
   size_t out_len = 0, rej_len = 0;

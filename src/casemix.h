@@ -19,6 +19,15 @@ extern "C" {
 #include "cm-tables.h"
 #include "cm-timeline.h"
 #include "cm-sample.h"
+#include "cm-money.h"
+#include "cm-policy.h"
+#include "cm-price.h"
+#include "cm-catalogue.h"
+#include "cm-rational.h"
+#include "cm-indicators.h"
+#include "cm-kpi.h"
+#include "cm-report.h"
+#include "cm-indicators-report.h"
 
 #ifdef __cplusplus
 }

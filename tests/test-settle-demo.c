@@ -69,6 +69,21 @@ Test (settle_demo, both_regions_run_a_full_year)
   cr_assert_eq (strlen (demo->digest), 64);
 }
 
+Test (settle_demo, the_same_options_give_the_same_ledger, .timeout = 900)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *other = g_build_filename (demo_dir, "again", NULL);
+  g_autoptr (CmDemoResult) again = NULL;
+  CmDemoOptions o;
+
+  cm_demo_options_init (&o);
+  o.out_dir = other;
+  o.cases_per_month = CASES_PER_MONTH;
+  again = cm_demo_run (&o, &error);
+  cr_assert_not_null (again, "%s", error ? error->message : "");
+  cr_assert_str_eq (again->digest, demo->digest, "two runs, two ledgers");
+}
+
 Test (settle_demo, money_is_conserved_to_the_fen)
 {
   g_autoptr (GError) error = NULL;

@@ -5,6 +5,10 @@ set -eu
 
 pkgs="gcc pkg-config meson ninja-build libglib2.0-dev libxml2-dev libcriterion-dev
       libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libzip-dev"
+# The integration tests render reports in headless Chromium and open the
+# workbooks in LibreOffice; they skip (saying so) where these are absent.
+# CASEMIX_MINIMAL_DEPS=1 installs only what the build needs.
+[ "${CASEMIX_MINIMAL_DEPS:-0}" = 1 ] || pkgs="$pkgs chromium fonts-noto-cjk libreoffice-calc-nogui"
 [ -n "${CASEMIX_EXTRA_PKGS:-}" ] && pkgs="$pkgs $CASEMIX_EXTRA_PKGS"
 
 missing=""

@@ -8,7 +8,7 @@
 # `casemix demo` (e.g. -n 1000 for a quicker run).
 set -eu
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+CASEMIX_MINIMAL_DEPS=1 scripts/install-deps.sh
 [ -d build-release ] || meson setup build-release --buildtype=release -Dtests=false
 meson compile -C build-release >/dev/null
 build-release/src/casemix demo -o demo-out "$@"

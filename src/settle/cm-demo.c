@@ -864,8 +864,8 @@ write_deductions (const BaseStats *b, guint32 seed, int month, const char *path,
   return write_file (path, s, error);
 }
 
-/* The quarter's review: each hospital submits up to three candidates (new
- * technology, extreme and long stays first); the committee approves new
+/* The quarter's review: each hospital submits up to three candidates paid
+ * less than their cost (new technology, extreme and long stays first); the committee approves new
  * technology and long stays at cost (FFS), extreme cases and cases above
  * five times their reference at twice the standard (capped at the cost),
  * rejects the rest; the first rejected case
@@ -896,6 +896,9 @@ review_quarter (CmLedger *ledger, CmPolicy *policy, const CmSettleConfig *config
         gboolean preferred = (c->flags & prefer) != 0;
 
         if ((pass == 0) != preferred)
+          continue;
+        /* hospitals submit the cases the group price leaves at a loss */
+        if (c->pay_fen >= c->cost_fen)
           continue;
         for (guint q = 0; q < quotas->len; q++)
           if (strcmp (((CmSpecialQuota *) quotas->pdata[q])->hospital_id, c->hospital_id) == 0)

@@ -1244,7 +1244,7 @@ cm_ledger_special_act (CmLedger *ledger, CmPolicy *policy, const CmSettleConfig 
     }
   if (action == CM_SPECIAL_SUBMIT)
     {
-      gint64 cap, used;
+      gint64 cap = 0, used = 0;
       if (flags == 0 || (method != CM_PAY_METHOD_DRG && method != CM_PAY_METHOD_DIP))
         {
           g_set_error (error, CM_SETTLE_ERROR, CM_SETTLE_ERROR_STATE,

@@ -51,6 +51,37 @@ fuzz_data_path (const char *rel)
   return g_build_filename (dir != NULL && *dir ? dir : CM_FUZZ_DATA, rel, NULL);
 }
 
+/* Removes @dir and everything in it. */
+static inline void
+fuzz_remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR)
+          && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        fuzz_remove_dir (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* Scratch folders, removed when the process exits normally (a crash
+ * leaves them for a look). */
+static GPtrArray *fuzz_tmp_dirs;
+
+static inline void
+fuzz_remove_tmp_dirs (void)
+{
+  for (guint i = 0; fuzz_tmp_dirs != NULL && i < fuzz_tmp_dirs->len; i++)
+    fuzz_remove_dir (fuzz_tmp_dirs->pdata[i]);
+}
+
 /* A fresh scratch folder, in RAM when /dev/shm is there. */
 static inline char *
 fuzz_make_tmp_dir (const char *tmpl)
@@ -72,6 +103,12 @@ fuzz_make_tmp_dir (const char *tmpl)
                error ? error->message : g_strerror (errno));
       abort ();
     }
+  if (fuzz_tmp_dirs == NULL)
+    {
+      fuzz_tmp_dirs = g_ptr_array_new ();
+      atexit (fuzz_remove_tmp_dirs);
+    }
+  g_ptr_array_add (fuzz_tmp_dirs, dir);
   return dir;
 }
 
@@ -87,21 +124,6 @@ fuzz_write_file (const char *dir, const char *name, const void *data,
       fprintf (stderr, "fuzz: %s\n", error->message);
       abort ();
     }
-}
-
-/* Removes @dir and the files in it (no sub-folders). */
-static inline void
-fuzz_remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 /* Checks that libFuzzer should stop on: a failed invariant is a crash. */

@@ -226,7 +226,6 @@ cm_drg_pack_save (const CmDrgScheme *s, const char *dir)
   g_autoptr (GArray) checks = g_array_new (FALSE, TRUE, sizeof (PCheck));
   g_autoptr (GArray) kv = g_array_new (FALSE, TRUE, sizeof (PKv));
   g_autoptr (GArray) node_strs = g_array_new (FALSE, TRUE, sizeof (guint32));
-  g_autoptr (GError) error = NULL;
   g_autofree char *path = cm_drg_pack_path (dir);
   g_autofree char *folder = g_path_get_dirname (path);
   g_autofree char *tmp = NULL;

@@ -154,6 +154,16 @@ process_chunk (Pipeline *pl, gpointer worker, Chunk *c, CmEpisode *ep)
         llen--;
       if (llen == 0)
         c->empty++;
+      else if (llen > CM_MAX_LINE_LEN)
+        {
+          /* the same bound, key and message as CmEpisodeReader */
+          memset (&rej, 0, sizeof rej);
+          rej.line = line;
+          rej.key = "field_length";
+          g_snprintf (rej.message, sizeof rej.message,
+                      "line longer than %d bytes", CM_MAX_LINE_LEN);
+          add_reject (c, &rej);
+        }
       else
         {
           p[llen] = '\0';

@@ -1099,6 +1099,20 @@ cm_report_write_html (const CmReport *report, const char *path, GError **error)
 
   g_return_val_if_fail (report != NULL && path != NULL, FALSE);
   page = cm_report_to_html (report, &len);
+  if (g_file_test (path, G_FILE_TEST_EXISTS)
+      && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      /* a device or a pipe (/dev/stdout, /dev/null): write through it;
+       * g_file_set_contents would rename a new file over it */
+      FILE *f = fopen (path, "w");
+      gboolean ok = f != NULL && fwrite (page, 1, len, f) == len;
+      if (f != NULL && fclose (f) != 0)
+        ok = FALSE;
+      if (!ok)
+        g_set_error (error, CM_REPORT_ERROR, CM_REPORT_ERROR_IO, "%s: %s", path,
+                     g_strerror (errno));
+      return ok;
+    }
   if (!g_file_set_contents (path, page, (gssize) len, &local))
     {
       g_set_error (error, CM_REPORT_ERROR, CM_REPORT_ERROR_IO, "%s",

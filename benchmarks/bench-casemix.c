@@ -211,13 +211,8 @@ main (int argc, char **argv)
   g_mkdir_with_parents (tmpdir, 0755);
   g_snprintf (threads_all, sizeof threads_all, "%u", ncores);
 
-  printf ("casemix benchmark — casemix %s, %u cores, build %s\n\n", CM_VERSION, ncores,
-#ifdef NDEBUG
-          "release"
-#else
-          "with assertions"
-#endif
-          );
+  printf ("casemix benchmark — casemix %s, commit %s (at configure time), %s build, %u cores\n\n",
+          CM_VERSION, CM_GIT_COMMIT, CM_BUILDTYPE, ncores);
 
   printf ("%-28s %10s %14s\n", "scheme load (best of 5)", "ms", "ms (TSV only)");
   for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)

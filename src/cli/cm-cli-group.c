@@ -240,6 +240,7 @@ cm_cli_group (int argc, char **argv)
   CmPipelineOptions popt = { 0 };
   CmPipelineOps ops = { .worker_new = group_worker_new, .worker_free = group_worker_free, .process = group_process };
   CmPipelineStats stats;
+  CmCliBatchIo io;
   GroupJob job = { 0 };
   const char *input = "-";
   int fd = 0;
@@ -322,39 +323,12 @@ cm_cli_group (int argc, char **argv)
         }
     }
 
-  if (strcmp (input, "-") != 0)
-    {
-      fd = open (input, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        {
-          cm_cli_error ("%s: %s", input, g_strerror (errno));
-          return CM_EXIT_FAILURE;
-        }
-      posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    }
-  if (out_path != NULL && strcmp (out_path, "-") != 0)
-    {
-      out = fopen (out_path, "w");
-      if (out == NULL)
-        {
-          cm_cli_error ("%s: %s", out_path, g_strerror (errno));
-          if (fd > 0)
-            close (fd);
-          return CM_EXIT_FAILURE;
-        }
-    }
-  setvbuf (out, outbuf, _IOFBF, sizeof outbuf);
-  if (rejects_path != NULL)
-    {
-      rej = fopen (rejects_path, "w");
-      if (rej == NULL)
-        {
-          cm_cli_error ("%s: %s", rejects_path, g_strerror (errno));
-          if (fd > 0)
-            close (fd);
-          return CM_EXIT_FAILURE;
-        }
-    }
+  if (cm_cli_batch_open (&io, input, out_path, rejects_path, outbuf,
+                         sizeof outbuf) != CM_EXIT_OK)
+    return CM_EXIT_FAILURE;
+  out = io.out;
+  rej = io.rejects;
+  fd = io.fd;
 
   if (timeline != NULL)
     fputs (tjob.shadow ? "episode_id,scheme,status,mdc,adrg,code,"
@@ -373,21 +347,8 @@ cm_cli_group (int argc, char **argv)
                         rej, &stats, &error);
   the_job = NULL;
   the_timeline_job = NULL;
-  if (fd > 0)
-    close (fd);
-  if (fflush (out) != 0 || ferror (out))
-    {
-      cm_cli_error ("%s: write error: %s", out_path ? out_path : "stdout",
-                    g_strerror (errno));
-      ok = FALSE;
-    }
-  if (out != stdout)
-    fclose (out);
-  if (rej != NULL && (fclose (rej) != 0))
-    {
-      cm_cli_error ("%s: write error", rejects_path);
-      ok = FALSE;
-    }
+  if (!cm_cli_batch_close (&io))
+    ok = FALSE;
   if (!ok)
     {
       if (error)

@@ -354,6 +354,7 @@ cm_cli_price (int argc, char **argv)
                         .process_payload = price_process,
                         .written = price_written };
   CmPipelineStats stats;
+  CmCliBatchIo io;
   PriceJob job = { 0 };
   const char *input = "-";
   int fd = 0;
@@ -416,62 +417,20 @@ cm_cli_price (int argc, char **argv)
   job.policy = policy;
   g_mutex_init (&job.lock);
 
-  if (strcmp (input, "-") != 0)
-    {
-      fd = open (input, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        {
-          cm_cli_error ("%s: %s", input, g_strerror (errno));
-          return CM_EXIT_FAILURE;
-        }
-      posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    }
-  if (out_path != NULL && strcmp (out_path, "-") != 0)
-    {
-      out = fopen (out_path, "w");
-      if (out == NULL)
-        {
-          cm_cli_error ("%s: %s", out_path, g_strerror (errno));
-          if (fd > 0)
-            close (fd);
-          return CM_EXIT_FAILURE;
-        }
-    }
-  setvbuf (out, outbuf, _IOFBF, sizeof outbuf);
-  if (rejects_path != NULL)
-    {
-      rej = fopen (rejects_path, "w");
-      if (rej == NULL)
-        {
-          cm_cli_error ("%s: %s", rejects_path, g_strerror (errno));
-          if (fd > 0)
-            close (fd);
-          if (out != stdout)
-            fclose (out);
-          return CM_EXIT_FAILURE;
-        }
-    }
+  if (cm_cli_batch_open (&io, input, out_path, rejects_path, outbuf,
+                         sizeof outbuf) != CM_EXIT_OK)
+    return CM_EXIT_FAILURE;
+  out = io.out;
+  rej = io.rejects;
+  fd = io.fd;
 
   fputs (detail ? PRICE_HEADER PRICE_DETAIL_HEADER "\n" : PRICE_HEADER "\n", out);
   popt.format = CM_INPUT_EPISODES;
   popt.n_threads = (guint) threads;
   popt.input_name = input;
   ok = cm_pipeline_run (fd, &popt, &ops, &job, out, rej, &stats, &error);
-  if (fd > 0)
-    close (fd);
-  if (fflush (out) != 0 || ferror (out))
-    {
-      cm_cli_error ("%s: write error: %s", out_path ? out_path : "stdout",
-                    g_strerror (errno));
-      ok = FALSE;
-    }
-  if (out != stdout)
-    fclose (out);
-  if (rej != NULL && fclose (rej) != 0)
-    {
-      cm_cli_error ("%s: write error", rejects_path);
-      ok = FALSE;
-    }
+  if (!cm_cli_batch_close (&io))
+    ok = FALSE;
   g_mutex_clear (&job.lock);
   if (!ok)
     {

@@ -2,9 +2,12 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cm-cli.h"
 
 static const struct {
@@ -34,6 +37,76 @@ cm_cli_error (const char *format, ...)
   vfprintf (stderr, format, ap);
   va_end (ap);
   fputc ('\n', stderr);
+}
+
+int
+cm_cli_batch_open (CmCliBatchIo *io, const char *input, const char *out_path,
+                   const char *rejects_path, char *buf, gsize buf_size)
+{
+  memset (io, 0, sizeof *io);
+  io->out = stdout;
+  io->out_path = out_path;
+  io->rejects_path = rejects_path;
+  if (strcmp (input, "-") != 0)
+    {
+      io->fd = open (input, O_RDONLY | O_CLOEXEC);
+      if (io->fd < 0)
+        {
+          cm_cli_error ("%s: %s", input, g_strerror (errno));
+          io->fd = 0;
+          return CM_EXIT_FAILURE;
+        }
+      posix_fadvise (io->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+  if (out_path != NULL && strcmp (out_path, "-") != 0)
+    {
+      io->out = fopen (out_path, "w");
+      if (io->out == NULL)
+        {
+          cm_cli_error ("%s: %s", out_path, g_strerror (errno));
+          io->out = stdout;
+          cm_cli_batch_close (io);
+          return CM_EXIT_FAILURE;
+        }
+    }
+  setvbuf (io->out, buf, _IOFBF, buf_size);
+  if (rejects_path != NULL)
+    {
+      io->rejects = fopen (rejects_path, "w");
+      if (io->rejects == NULL)
+        {
+          cm_cli_error ("%s: %s", rejects_path, g_strerror (errno));
+          cm_cli_batch_close (io);
+          return CM_EXIT_FAILURE;
+        }
+    }
+  return CM_EXIT_OK;
+}
+
+gboolean
+cm_cli_batch_close (CmCliBatchIo *io)
+{
+  gboolean ok = TRUE;
+
+  if (io->fd > 0)
+    close (io->fd);
+  io->fd = 0;
+  if (fflush (io->out) != 0 || ferror (io->out))
+    {
+      cm_cli_error ("%s: write error: %s", io->out_path ? io->out_path : "stdout",
+                    g_strerror (errno));
+      ok = FALSE;
+    }
+  if (io->out != stdout)
+    fclose (io->out);
+  io->out = stdout;
+  if (io->rejects != NULL && fclose (io->rejects) != 0)
+    {
+      cm_cli_error ("%s: write error", io->rejects_path);
+      ok = FALSE;
+    }
+  io->rejects = NULL;
+  return ok;
 }
 
 static void

@@ -1,7 +1,8 @@
 /* bench-casemix.c — throughput, memory and load-time benchmark.
  * SPDX-License-Identifier: Apache-2.0
  *
- * Generates a seeded synthetic corpus (casemix sample: no real data), then
+ * Generates a seeded synthetic corpus (casemix sample, discharges in 2024:
+ * no real data), then
  * in one run measures, on this machine and this build:
  *   - the I/O floor: reading the file (cat) and counting its lines (wc -l);
  *   - `casemix group` CSV in → CSV out on 1 thread and on all cores, for a
@@ -9,11 +10,16 @@
  *     and a checksum of the output (equal across thread counts, or it is
  *     a bug);
  *   - scheme load time (best of 5, in-process);
- *   - per-case grouping latency p50/p99 (in-process, parsed episodes).
+ *   - per-case grouping latency p50/p99 (in-process, parsed episodes);
+ *   - what pricing adds to grouping: `casemix price` under the shipped demo
+ *     policies (zhuzhou: DRG changsha-2023; yiyang: DIP 3.0) against
+ *     `casemix group` with the same scheme, runs alternated, best of
+ *     --repeat each, 1 thread and all cores (the target: ≤ 1.25×).
  * Ratios are printed against the I/O floor and the 1-thread run, since
  * machines are shared and noisy: compare ratios within one run.
  *
- * Usage: bench-casemix CASEMIX_BIN [--sizes 1000000,5000000] [--keep DIR] */
+ * Usage: bench-casemix CASEMIX_BIN [--sizes 1000000,5000000] [--keep DIR]
+ *          [--only load,group,latency,price] [--repeat 5] */
 #include "config.h"
 
 #include <errno.h>
@@ -112,6 +118,46 @@ io_floor (const char *path, gboolean count, guint64 *lines)
   return now_s () - t0;
 }
 
+/* Best-of-@repeat wall time of `group` and `price` on @corpus, alternated
+ * so that both see the same machine; prints both and their ratio. */
+static void
+price_vs_group (const char *bin, const char *corpus, const char *outp,
+                const char *scheme, const char *policy, const char *threads,
+                const char *size, guint64 n, int repeat)
+{
+  char *group_args[] = { (char *) bin, "group", "-q", "--scheme", (char *) scheme,
+                         "--threads", (char *) threads, (char *) corpus, NULL };
+  char *price_args[] = { (char *) bin, "price", "-q", "--policy", (char *) policy,
+                         "--threads", (char *) threads, (char *) corpus, NULL };
+  ChildRun best[2] = { { 1e9, 0, 0 }, { 1e9, 0, 0 } };
+  guint64 sum = 0, out_lines = 0;
+  g_autofree char *gname = g_strdup_printf ("group__%s_%s_%st", scheme, size, threads);
+  g_autofree char *pname = g_strdup_printf ("price__%s_%s_%st", policy, size, threads);
+  char rss[32];
+
+  for (int i = 0; i < repeat; i++)
+    for (int k = 0; k < 2; k++)
+      {
+        ChildRun r = run_child (k == 0 ? group_args : price_args, outp);
+        if (r.status != 0)
+          best[k].status = r.status;
+        if (r.seconds < best[k].seconds)
+          {
+            best[k].seconds = r.seconds;
+            best[k].max_rss_kb = MAX (best[k].max_rss_kb, r.max_rss_kb);
+          }
+      }
+  sum = file_checksum (outp, &out_lines);  /* the last price run */
+  g_snprintf (rss, sizeof rss, "%ldM", best[0].max_rss_kb / 1024);
+  printf ("%-40s %8.3f %12.0f %9s %s\n", gname, best[0].seconds, n / best[0].seconds,
+          rss, best[0].status != 0 ? " (FAILED)" : "");
+  g_snprintf (rss, sizeof rss, "%ldM", best[1].max_rss_kb / 1024);
+  printf ("%-40s %8.3f %12.0f %9s %018" G_GINT64_MODIFIER "x%s\n", pname,
+          best[1].seconds, n / best[1].seconds, rss, sum,
+          best[1].status != 0 ? " (FAILED)" : out_lines != n + 1 ? " (LINES?)" : "");
+  printf ("%-40s price/group %.3f (target <= 1.25)\n", "", best[1].seconds / best[0].seconds);
+}
+
 static int
 cmp_double (const void *a, const void *b)
 {
@@ -183,7 +229,9 @@ int
 main (int argc, char **argv)
 {
   const char *bin;
-  g_autofree char *sizes_arg = NULL, *keep = NULL;
+  g_autofree char *sizes_arg = NULL, *keep = NULL, *only = NULL;
+  g_auto (GStrv) parts = NULL;
+  int repeat = 5;
   g_auto (GStrv) sizes = NULL;
   g_autofree char *tmpdir = NULL;
   char threads_all[16];
@@ -194,6 +242,11 @@ main (int argc, char **argv)
     { "sizes", 0, 0, G_OPTION_ARG_STRING, &sizes_arg,
       "Comma-separated corpus sizes (default 1000000,5000000)", "N,…" },
     { "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep, "Keep corpora in DIR", "DIR" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only,
+      "Comma-separated parts to run: load, group, latency, price (default all)",
+      "PARTS" },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
+      "Runs of each command in the price part, best kept (default 5)", "N" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) oc = g_option_context_new ("CASEMIX_BIN");
@@ -206,6 +259,9 @@ main (int argc, char **argv)
       return 2;
     }
   bin = argv[1];
+  parts = g_strsplit (only ? only : "load,group,latency,price", ",", -1);
+  if (repeat < 1)
+    repeat = 1;
   sizes = g_strsplit (sizes_arg ? sizes_arg : "1000000,5000000", ",", -1);
   tmpdir = keep ? g_strdup (keep) : g_dir_make_tmp ("cm-bench-XXXXXX", NULL);
   g_mkdir_with_parents (tmpdir, 0755);
@@ -215,7 +271,8 @@ main (int argc, char **argv)
           CM_VERSION, CM_GIT_COMMIT, CM_BUILDTYPE, ncores);
 
   printf ("%-28s %10s %14s\n", "scheme load (best of 5)", "ms", "ms (TSV only)");
-  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+  for (guint i = 0; g_strv_contains ((const char *const *) parts, "load")
+                   && i < G_N_ELEMENTS (schemes); i++)
     {
       double packed, tsv;
       packed = load_ms (schemes[i]);  /* the first load writes the pack */
@@ -238,8 +295,9 @@ main (int argc, char **argv)
       if (!g_file_test (corpus, G_FILE_TEST_EXISTS))
         {
           char nbuf[32];
+          /* 2024: the year the shipped demo policies price */
           char *gen[] = { (char *) bin, "sample", "-n", nbuf, "--seed", "7",
-                          "--hospitals", "40", NULL };
+                          "--hospitals", "40", "--year", "2024", NULL };
           g_snprintf (nbuf, sizeof nbuf, "%" G_GUINT64_FORMAT, n);
           run_child (gen, corpus);
         }
@@ -253,7 +311,8 @@ main (int argc, char **argv)
       printf ("%-34s %8.3f %12.0f %9s %9s %18s\n", "floor__cat", t_cat, n / t_cat, "-", "1.00", "-");
       printf ("%-34s %8.3f %12.0f %9s %9.2f %18s\n", "floor__wc-l", t_wc, n / t_wc, "-",
               t_wc / t_cat, "-");
-      for (guint k = 0; k < G_N_ELEMENTS (schemes); k++)
+      for (guint k = 0; g_strv_contains ((const char *const *) parts, "group")
+                       && k < G_N_ELEMENTS (schemes); k++)
         {
           if (k == 1 || k == 2)
             continue;  /* one DRG and the DIP scheme per size; load covers all */
@@ -278,7 +337,19 @@ main (int argc, char **argv)
                         base_1t / r.seconds);
             }
         }
-      if (si == 0)
+      if (g_strv_contains ((const char *const *) parts, "price"))
+        {
+          printf ("pricing against grouping alone, best of %d alternated runs:\n", repeat);
+          price_vs_group (bin, corpus, outp, "changsha-2023", "zhuzhou", "1", sizes[si], n,
+                          repeat);
+          price_vs_group (bin, corpus, outp, "dip-cn-national-3.0", "yiyang", "1", sizes[si],
+                          n, repeat);
+          price_vs_group (bin, corpus, outp, "changsha-2023", "zhuzhou", threads_all,
+                          sizes[si], n, repeat);
+          price_vs_group (bin, corpus, outp, "dip-cn-national-3.0", "yiyang", threads_all,
+                          sizes[si], n, repeat);
+        }
+      if (si == 0 && g_strv_contains ((const char *const *) parts, "latency"))
         {
           double p50, p99;
           for (guint k = 0; k < G_N_ELEMENTS (schemes); k++)

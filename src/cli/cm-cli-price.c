@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "cm-cli.h"
 #include "casemix.h"
-#include "cm-money.h"
+#include "cm-money-private.h"
 #include "cm-policy.h"
 #include "cm-price.h"
 
@@ -38,6 +38,8 @@ typedef struct {
   CmPriceOptions options;
   gboolean detail;
   GMutex lock;
+  guint8 method_len[CM_PAY_METHOD_N];
+  guint8 class_len[CM_CASE_N];
   Totals totals[CM_PAY_METHOD_N];
   guint64 overflow;
 } PriceJob;
@@ -45,6 +47,8 @@ typedef struct {
 typedef struct {
   PriceJob *job;
   CmPriceContext *ctx;
+  const char *scheme, *shadow;    /* the last ids seen and their lengths */
+  gsize scheme_len, shadow_len;
 } PriceWorker;
 
 /* What one written row adds to the summary. Summed by the pipeline's
@@ -108,46 +112,71 @@ price_written (gpointer user_data, gconstpointer payload)
 }
 
 /* The row is written straight into @out's buffer: strings whose length is
- * known, numbers by cm_fen_format / cm_e4_format. ROW_FIXED bounds what
- * the numeric and fixed columns can take. */
+ * known, numbers by cm_scaled_put (which copies a fixed span of
+ * CM_SCALED_SPAN bytes). ROW_FIXED bounds what the numeric and fixed
+ * columns can take, the span included. */
 #define ROW_FIXED 640
 
-static inline char *
-put_str (char *p, const char *s)
+/* A short copy inline, by overlapping words (never reading past @s + @n):
+ * the columns are codes and names of a few bytes, where a call to memcpy
+ * costs more than the copy. */
+static inline void
+copy_short (char *p, const char *s, gsize n)
 {
-  gsize n = strlen (s);
-  memcpy (p, s, n);
+  if (n >= 8)
+    {
+      guint64 a, b;
+      if (n > 16)
+        {
+          memcpy (p, s, n);
+          return;
+        }
+      memcpy (&a, s, 8);
+      memcpy (&b, s + n - 8, 8);
+      memcpy (p, &a, 8);
+      memcpy (p + n - 8, &b, 8);
+    }
+  else if (n >= 4)
+    {
+      guint32 a, b;
+      memcpy (&a, s, 4);
+      memcpy (&b, s + n - 4, 4);
+      memcpy (p, &a, 4);
+      memcpy (p + n - 4, &b, 4);
+    }
+  else if (n > 0)
+    {
+      p[0] = s[0];
+      p[n / 2] = s[n / 2];
+      p[n - 1] = s[n - 1];
+    }
+}
+
+static inline char *
+put_strn (char *p, const char *s, gsize n)
+{
+  copy_short (p, s, n);
   p[n] = ',';
   return p + n + 1;
 }
 
-static inline char *
+/* The number writers are out of line on purpose: inlined at each of the
+ * 19 columns they made the row writer large enough to evict the grouper
+ * from the instruction cache (measured: 34 more I1 misses per case). */
+static G_NO_INLINE char *
 put_int (char *p, gint64 v)
 {
-  char tmp[24];
-  char *q = tmp + sizeof tmp;
-  guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
-
-  do
-    {
-      *--q = (char) ('0' + u % 10);
-      u /= 10;
-    }
-  while (u > 0);
-  if (v < 0)
-    *p++ = '-';
-  while (q < tmp + sizeof tmp)
-    *p++ = *q++;
+  p = cm_scaled_put (p, v, 0);
   *p = ',';
   return p + 1;
 }
 
-static inline char *
+static G_NO_INLINE char *
 put_fen (char *p, CmFen v)
 {
-  gsize n = cm_fen_format (v, p);
-  p[n] = ',';
-  return p + n + 1;
+  p = cm_scaled_put (p, v, 2);
+  *p = ',';
+  return p + 1;
 }
 
 /* An optional figure: empty when 0 (it does not apply). */
@@ -162,14 +191,25 @@ put_opt_fen (char *p, CmFen v)
   return put_fen (p, v);
 }
 
-static inline char *
+static G_NO_INLINE char *
 put_opt_e4 (char *p, CmE4 v)
 {
-  gsize n = 0;
   if (v != 0)
-    n = cm_e4_format (v, p);
-  p[n] = ',';
-  return p + n + 1;
+    p = cm_scaled_put (p, v, 4);
+  *p = ',';
+  return p + 1;
+}
+
+/* The length of a scheme id, remembered: a policy has a handful. */
+static inline gsize
+id_len (const char **last, gsize *last_len, const char *id)
+{
+  if (id != *last)
+    {
+      *last = id;
+      *last_len = strlen (id);
+    }
+  return *last_len;
 }
 
 static const char *
@@ -187,7 +227,8 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
   CmPricedCase pc;
   gboolean priced;
   const char *group, *shadow_group;
-  gsize start, room;
+  gsize start, room, scheme_len, shadow_len, group_len, shadow_group_len;
+  gsize priced_len, status_len;
   char *p;
 
   if (!cm_price_episode (w->ctx, ep, &pc, NULL))
@@ -195,22 +236,29 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
   group = *pc.scheme_id ? group_code (&pc.group) : "";
   shadow_group = *pc.shadow_scheme_id ? group_code (&pc.shadow) : "";
 
+  scheme_len = id_len (&w->scheme, &w->scheme_len, pc.scheme_id);
+  shadow_len = id_len (&w->shadow, &w->shadow_len, pc.shadow_scheme_id);
+  group_len = strlen (group);
+  shadow_group_len = *shadow_group ? strlen (shadow_group) : 0;
+  priced_len = *pc.priced_group ? strlen (pc.priced_group) : 0;
+  status_len = w->job->detail ? strlen (pc.group.status) : 0;
+
   cm_csv_append_field (out, ep->episode_id);
   start = out->len;
-  room = ROW_FIXED + strlen (pc.scheme_id) + strlen (pc.group.status) + strlen (group)
-         + strlen (pc.shadow_scheme_id) + strlen (shadow_group)
-         + strlen (pc.priced_group);
+  room = ROW_FIXED + scheme_len + group_len + shadow_len + shadow_group_len
+         + priced_len + status_len;
   g_string_set_size (out, start + room);
   p = out->str + start;
   *p++ = ',';
-  p = put_str (p, pc.scheme_id);
-  p = put_str (p, group);
-  p = put_str (p, pc.shadow_scheme_id);
-  p = put_str (p, shadow_group);
-  p = put_str (p, cm_pay_method_name (pc.method));
-  p = put_str (p, cm_case_class_name (pc.case_class));
-  p = put_str (p, pc.review ? "1" : "0");
-  p = put_str (p, pc.priced_group);
+  p = put_strn (p, pc.scheme_id, scheme_len);
+  p = put_strn (p, group, group_len);
+  p = put_strn (p, pc.shadow_scheme_id, shadow_len);
+  p = put_strn (p, shadow_group, shadow_group_len);
+  p = put_strn (p, cm_pay_method_name (pc.method), w->job->method_len[pc.method]);
+  p = put_strn (p, cm_case_class_name (pc.case_class),
+                w->job->class_len[pc.case_class]);
+  p = put_strn (p, pc.review ? "1" : "0", 1);
+  p = put_strn (p, pc.priced_group, priced_len);
   p = put_opt_e4 (p, pc.weight_e4);
   p = put_opt_e4 (p, pc.coefficient_e4);
   p = put_opt_e4 (p, pc.case_score_e4);
@@ -230,11 +278,15 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
     }
   if (w->job->detail)
     {
-      p = put_str (p, pc.group.status);
+      p = put_strn (p, pc.group.status, status_len);
       p = put_int (p, pc.year);
       p = put_int (p, pc.level);
-      p = put_str (p, pc.insurance == CM_INSURANCE_EMPLOYEE ? "employee"
-                      : pc.insurance == CM_INSURANCE_RESIDENT ? "resident" : "");
+      if (pc.insurance == CM_INSURANCE_EMPLOYEE)
+        p = put_strn (p, "employee", 8);
+      else if (pc.insurance == CM_INSURANCE_RESIDENT)
+        p = put_strn (p, "resident", 8);
+      else
+        *p++ = ',';
       p = put_int (p, pc.los_days);
       if (pc.method == CM_PAY_METHOD_PER_DIEM)
         p = put_int (p, pc.paid_days);
@@ -395,6 +447,10 @@ cm_cli_price (int argc, char **argv)
     }
   job.options.no_shadow = no_shadow;
   job.detail = detail;
+  for (guint m = 0; m < CM_PAY_METHOD_N; m++)
+    job.method_len[m] = (guint8) strlen (cm_pay_method_name (m));
+  for (guint c = 0; c < CM_CASE_N; c++)
+    job.class_len[c] = (guint8) strlen (cm_case_class_name (c));
   if (threads < 0)
     {
       cm_cli_error ("price: --threads must be 0 or more");

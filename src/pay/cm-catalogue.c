@@ -34,6 +34,7 @@
 #include "cm-price.h"
 #include "cm-money-private.h"
 #include "cm-policy-private.h"
+#include "cm-strtab-private.h"
 
 /* ---------------------------------------------------------------------- */
 /* TSV reader                                                              */
@@ -259,7 +260,7 @@ struct _CmCatalogue {
   char *path;
   CmSchemeFamily family;
   GArray *entries;        /* CmCatalogueEntry */
-  GHashTable *index;      /* code → entry index + 1 */
+  CmStrtab index;         /* code → entry index (ids in entry order) */
   GStringChunk *strings;
   GPtrArray *meta;        /* key, value, … */
   gboolean has_means;
@@ -350,7 +351,7 @@ load_row (CmCatalogue *cat, CmPayTsv *t, GError **error)
                         "comma, quote or |)", code);
       return FALSE;
     }
-  if (g_hash_table_contains (cat->index, code))
+  if (cm_strtab_lookup (&cat->index, code, strlen (code)) != CM_STRTAB_NONE)
     {
       cm_pay_tsv_error (t, COL_CODE, error, "'%s' appears twice", code);
       return FALSE;
@@ -404,8 +405,10 @@ load_row (CmCatalogue *cat, CmPayTsv *t, GError **error)
   }
   e.code = g_string_chunk_insert (cat->strings, code);
   g_array_append_val (cat->entries, e);
-  g_hash_table_insert (cat->index, (gpointer) e.code,
-                       GUINT_TO_POINTER (cat->entries->len));
+  {
+    guint32 id G_GNUC_UNUSED = cm_strtab_intern (&cat->index, code, strlen (code));
+    g_assert (id == cat->entries->len - 1);
+  }
   return TRUE;
 }
 
@@ -429,7 +432,7 @@ cm_catalogue_load (const char *path, CmSchemeFamily family, GError **error)
   cat->path = g_strdup (path);
   cat->family = family;
   cat->entries = g_array_new (FALSE, TRUE, sizeof (CmCatalogueEntry));
-  cat->index = g_hash_table_new (g_str_hash, g_str_equal);
+  cm_strtab_init (&cat->index);
   cat->strings = g_string_chunk_new (4096);
   cat->meta = g_steal_pointer (&t.meta);
   cat->has_means = t.col_of[COL_MEAN] >= 0;
@@ -471,7 +474,7 @@ cm_catalogue_unref (CmCatalogue *cat)
     return;
   g_free (cat->path);
   g_clear_pointer (&cat->entries, g_array_unref);
-  g_clear_pointer (&cat->index, g_hash_table_unref);
+  cm_strtab_clear (&cat->index);
   g_clear_pointer (&cat->strings, g_string_chunk_free);
   g_clear_pointer (&cat->meta, g_ptr_array_unref);
   g_free (cat);
@@ -480,11 +483,12 @@ cm_catalogue_unref (CmCatalogue *cat)
 const CmCatalogueEntry *
 cm_catalogue_lookup (const CmCatalogue *cat, const char *code)
 {
-  guint i;
+  guint32 i;
 
   g_return_val_if_fail (cat != NULL && code != NULL, NULL);
-  i = GPOINTER_TO_UINT (g_hash_table_lookup (cat->index, code));
-  return i == 0 ? NULL : &g_array_index (cat->entries, CmCatalogueEntry, i - 1);
+  i = cm_strtab_lookup (&cat->index, code, strlen (code));
+  return i == CM_STRTAB_NONE ? NULL
+                             : &g_array_index (cat->entries, CmCatalogueEntry, i);
 }
 
 guint

@@ -10,9 +10,107 @@
  * changes one function, found by searching its clause. */
 #pragma once
 
+#include <string.h>
 #include "cm-money.h"
 
 G_BEGIN_DECLS
+
+/* "00" "01" … "99": two digits at a time. */
+extern const char cm_digit_pairs[201];
+
+extern const guint64 cm_powers_of_ten[20];
+
+/* Bytes cm_scaled_put may need at its destination: the longest text. */
+#define CM_SCALED_SPAN 24
+
+/* The 8 decimal digits of @x < 10^8 as one word, most significant digit in
+ * the lowest byte, digit values 0–9 (not yet ASCII). No branch, no table:
+ * the split into 4-, 2- and 1-digit lanes uses multiply-shift divisions
+ * exact on these ranges (x/100 as x·5243 >> 19 for x < 43 699; x/10 as
+ * x·103 >> 10 for x < 170). */
+static inline guint64
+cm_digits8 (guint64 x)
+{
+  guint64 v = (x / 10000) | ((x % 10000) << 32);        /* 2 × 4 digits */
+  guint64 q = ((v * 5243) >> 19) & G_GUINT64_CONSTANT (0x0000007F0000007F);
+  v = q | ((v - q * 100) << 16);                          /* 4 × 2 digits */
+  q = ((v * 103) >> 10) & G_GUINT64_CONSTANT (0x000F000F000F000F);
+  return q | ((v - q * 10) << 8);                         /* 8 × 1 digit */
+}
+
+/**
+ * cm_scaled_put:
+ * Writes @value with @decimals (0, 2 or 4) fractional digits at @p, no
+ * NUL, and returns the end of the text (at most CM_SCALED_SPAN bytes, and
+ * it may write, then leave, bytes up to there). The integer part below
+ * 10^8 (every amount of a case) takes the branch-free cm_digits8 and one
+ * 8-byte store; larger ones go two digits at a time. The one renderer of
+ * money and scaled figures (cm_fen_format, cm_e4_format, priced rows).
+ */
+static inline __attribute__ ((always_inline)) char *
+cm_scaled_put (char *p, gint64 value, guint decimals)
+{
+  guint64 u = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+  guint64 ip = u;
+  guint f = 0;
+
+  if (decimals == 4)
+    {
+      ip = u / 10000;
+      f = (guint) (u % 10000);
+    }
+  else if (decimals == 2)
+    {
+      ip = u / 100;
+      f = (guint) (u % 100);
+    }
+  if (value < 0)
+    *p++ = '-';
+  if (G_LIKELY (ip < 100000000))
+    {
+      guint64 d = cm_digits8 (ip);
+      /* leading zero digits are the low zero bytes; keep the last digit */
+      guint lz = (guint) __builtin_ctzll (d | (G_GUINT64_CONSTANT (1) << 56)) / 8;
+
+      d = (d >> (8 * lz)) + G_GUINT64_CONSTANT (0x3030303030303030);
+      memcpy (p, &d, 8);
+      p += 8 - lz;
+    }
+  else
+    {
+      /* ⌊log10⌋ from the bit length: bits × 1233 / 4096, then one step */
+      guint t = (guint) ((64 - __builtin_clzll (ip)) * 1233) >> 12;
+      guint n = t + (ip >= cm_powers_of_ten[t] ? 1 : 0);
+      char *q = p + n;
+
+      while (ip >= 100)
+        {
+          guint d = (guint) (ip % 100);
+          ip /= 100;
+          q -= 2;
+          memcpy (q, cm_digit_pairs + d * 2, 2);
+        }
+      if (ip >= 10)
+        memcpy (q - 2, cm_digit_pairs + ip * 2, 2);
+      else
+        q[-1] = (char) ('0' + ip);
+      p += n;
+    }
+  if (decimals == 4)
+    {
+      p[0] = '.';
+      memcpy (p + 1, cm_digit_pairs + (f / 100) * 2, 2);
+      memcpy (p + 3, cm_digit_pairs + (f % 100) * 2, 2);
+      p += 5;
+    }
+  else if (decimals == 2)
+    {
+      p[0] = '.';
+      memcpy (p + 1, cm_digit_pairs + f * 2, 2);
+      p += 3;
+    }
+  return p;
+}
 
 typedef __int128 CmWide;
 
@@ -74,7 +172,11 @@ cm_wide_cmp_ratio (CmWide a, CmWide b, CmWide c, CmWide d)
  * the exact product. domain/README.md convention 3; drg-payment.md §4,
  * §5.2, §6, §10; dip.md §6, §8; per-diem.md §5.
  */
-gboolean cm_round_case_amount_fen (CmWide num, CmWide den, CmFen *out);
+static inline gboolean
+cm_round_case_amount_fen (CmWide num, CmWide den, CmFen *out)
+{
+  return cm_wide_div_half_up (num, den, out);
+}
 
 /**
  * cm_round_published_e4:
@@ -83,13 +185,21 @@ gboolean cm_round_case_amount_fen (CmWide num, CmWide den, CmFen *out);
  * domain/README.md convention 2; drg-payment.md §2, §7, §10; dip.md §3,
  * §4, §5, §7.
  */
-gboolean cm_round_published_e4 (CmWide num, CmWide den, CmE4 *out);
+static inline gboolean
+cm_round_published_e4 (CmWide num, CmWide den, CmE4 *out)
+{
+  return cm_wide_div_half_up (num, den, out);
+}
 
 /**
  * cm_round_published_rate_fen:
  * A published DRG base rate, 2 decimals of a yuan: drg-payment.md §3.
  */
-gboolean cm_round_published_rate_fen (CmWide num, CmWide den, CmFen *out);
+static inline gboolean
+cm_round_published_rate_fen (CmWide num, CmWide den, CmFen *out)
+{
+  return cm_wide_div_half_up (num, den, out);
+}
 
 /**
  * cm_round_hospital_total_fen:
@@ -97,6 +207,10 @@ gboolean cm_round_published_rate_fen (CmWide num, CmWide den, CmFen *out);
  * rounded once at that level, not per case. domain/README.md convention 3
  * (exception); dip.md §9; settlement.md §8.
  */
-gboolean cm_round_hospital_total_fen (CmWide num, CmWide den, CmFen *out);
+static inline gboolean
+cm_round_hospital_total_fen (CmWide num, CmWide den, CmFen *out)
+{
+  return cm_wide_div_half_up (num, den, out);
+}
 
 G_END_DECLS

@@ -117,15 +117,14 @@ cm_e4_parse (const char *text, CmE4 *out, const char **problem)
 
 /* ---- rendering ------------------------------------------------------------ */
 
-/* Writes @value with @decimals fractional digits (and the NUL); returns the
- * length. Digits are produced from the end, two at a time: this runs for
- * every money column of every priced row. */
-static const char digit_pairs[201] =
+G_STATIC_ASSERT (CM_SCALED_SPAN < CM_MONEY_BUF);
+
+const char cm_digit_pairs[201] =
   "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
   "8081828384858687888990919293949596979899";
 
-static const guint64 powers_of_ten[20] = {
+const guint64 cm_powers_of_ten[20] = {
   1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
   100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
   1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
@@ -133,62 +132,20 @@ static const guint64 powers_of_ten[20] = {
   1000000000000000000ULL, 10000000000000000000ULL,
 };
 
-/* Writes the @n last decimal digits of @v ending just before @end. */
-static inline void
-put_digits (char *end, guint64 v, guint n)
-{
-  while (n >= 2)
-    {
-      guint d = (guint) (v % 100) * 2;
-      v /= 100;
-      *--end = digit_pairs[d + 1];
-      *--end = digit_pairs[d];
-      n -= 2;
-    }
-  if (n == 1)
-    *--end = (char) ('0' + v % 10);
-}
-
-/* Inlined into its two callers so that the divisions by 10^decimals are by
- * constants (multiplications). */
-static inline __attribute__ ((always_inline)) gsize
-format_scaled (gint64 value, guint decimals, char *buf)
-{
-  guint64 v = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-  guint64 ip = v / powers_of_ten[decimals], fp = v % powers_of_ten[decimals];
-  guint n_int = 1;
-  char *p = buf;
-
-  /* digits of ip from its bit length: ⌊log10⌋ ≈ bits × 1233 / 4096 */
-  if (ip > 0)
-    {
-      guint t = (guint) ((64 - __builtin_clzll (ip)) * 1233) >> 12;
-      n_int = t + (ip >= powers_of_ten[t] ? 1 : 0);
-    }
-  if (value < 0)
-    *p++ = '-';
-  put_digits (p + n_int, ip, n_int);
-  p += n_int;
-  if (decimals > 0)
-    {
-      *p++ = '.';
-      put_digits (p + decimals, fp, decimals);
-      p += decimals;
-    }
-  *p = '\0';
-  return (gsize) (p - buf);
-}
-
 gsize
 cm_fen_format (CmFen fen, char *buf)
 {
-  return format_scaled (fen, 2, buf);
+  char *end = cm_scaled_put (buf, fen, 2);
+  *end = '\0';
+  return (gsize) (end - buf);
 }
 
 gsize
 cm_e4_format (CmE4 value, char *buf)
 {
-  return format_scaled (value, 4, buf);
+  char *end = cm_scaled_put (buf, value, 4);
+  *end = '\0';
+  return (gsize) (end - buf);
 }
 
 void
@@ -205,30 +162,4 @@ cm_e4_append (GString *out, CmE4 value)
   char buf[CM_MONEY_BUF];
   gsize n = cm_e4_format (value, buf);
   g_string_append_len (out, buf, (gssize) n);
-}
-
-/* ---- rounding rules ------------------------------------------------------- */
-
-gboolean
-cm_round_case_amount_fen (CmWide num, CmWide den, CmFen *out)
-{
-  return cm_wide_div_half_up (num, den, out);
-}
-
-gboolean
-cm_round_published_e4 (CmWide num, CmWide den, CmE4 *out)
-{
-  return cm_wide_div_half_up (num, den, out);
-}
-
-gboolean
-cm_round_published_rate_fen (CmWide num, CmWide den, CmFen *out)
-{
-  return cm_wide_div_half_up (num, den, out);
-}
-
-gboolean
-cm_round_hospital_total_fen (CmWide num, CmWide den, CmFen *out)
-{
-  return cm_wide_div_half_up (num, den, out);
 }

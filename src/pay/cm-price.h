@@ -373,17 +373,16 @@ typedef struct {
 } CmPriceOptions;
 
 /* Every figure of one priced episode. Strings are borrowed from the
- * policy, its schemes or static storage. */
+ * policy, its schemes or static storage. (A new field is also reset in
+ * cm-price.c priced_case_reset.) */
 typedef struct {
   CmPayMethod method;
   CmCaseClass case_class;
   gboolean review;              /* flagged for special-case review */
 
-  /* grouping */
+  /* grouping (the two results are at the end of the struct) */
   const char *scheme_id;        /* "" when no scheme covers the date */
-  CmGroupResult group;
   const char *shadow_scheme_id; /* "" when none */
-  CmGroupResult shadow;
   const char *group_code;       /* DRG code or DIP group id ("" when none) */
   const char *priced_group;     /* the catalogue row used ("" when none) */
 
@@ -414,6 +413,9 @@ typedef struct {
   CmFen fund_fen;               /* fund share */
   CmFen hospital_income_fen;    /* patient + other + fund */
   CmFen profit_loss_fen;        /* hospital_income − cost */
+
+  CmGroupResult group;          /* with the scheme in force */
+  CmGroupResult shadow;         /* with the shadow scheme, when one runs */
 } CmPricedCase;
 
 /**

@@ -1043,7 +1043,8 @@ render_set_list (const CmFx *any, GString *out, GError **error)
   g_string_append_c (out, '{');
   for (guint i = 0; i < any->kids->len; i++)
     {
-      const char *set;
+      const char *set = "";
+      /* every kid is a membership atom (common_target checked it) */
       member_target (any->kids->pdata[i], &set);
       if (i > 0)
         g_string_append (out, ", ");

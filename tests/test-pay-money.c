@@ -74,6 +74,15 @@ Test (pay_money, parse_negative_when_allowed)
   cr_expect_eq (v, -CM_E4_ONE);
 }
 
+static guint64
+pow10_u64 (int e)
+{
+  guint64 p = 1;
+  while (e-- > 0)
+    p *= 10;
+  return p;
+}
+
 typedef struct {
   gint64 value;
   const char *fen;
@@ -92,6 +101,13 @@ static FormatRow format_rows[] = {
   { -12345, "-123.45", "-1.2345" },
   { 1000000, "10000.00", "100.0000" },
   { 985000000, "9850000.00", "98500.0000" },
+  /* either side of 10^8 in the integer part: the branch-free and the
+   * two-digit-loop renderers meet there */
+  { 9999999999, "99999999.99", "999999.9999" },
+  { 10000000000, "100000000.00", "1000000.0000" },
+  { 999999999999, "9999999999.99", "99999999.9999" },
+  { 1000000000000, "10000000000.00", "100000000.0000" },
+  { -1000000000000, "-10000000000.00", "-100000000.0000" },
   { G_MAXINT64, "92233720368547758.07", "922337203685477.5807" },
   { -G_MAXINT64, "-92233720368547758.07", "-922337203685477.5807" },
   { G_MININT64, "-92233720368547758.08", "-922337203685477.5808" },
@@ -123,6 +139,38 @@ Test (pay_money, format_round_trips_through_parse)
       cm_fen_format (v, buf);
       cr_assert (cm_fen_parse (buf, &back, NULL), "%s", buf);
       cr_assert_eq (back, v, "%s", buf);
+    }
+}
+
+/* Against printf, over every digit count and sign (a deterministic LCG):
+ * the renderer writes whole words, so a wrong length would show here. */
+Test (pay_money, format_matches_printf)
+{
+  guint64 x = 88172645463325252ULL;
+
+  for (int i = 0; i < 200000; i++)
+    {
+      char buf[CM_MONEY_BUF], want[48];
+      gint64 v;
+      guint64 u;
+      gsize n;
+
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      /* a random magnitude of 1 to 19 digits, either sign */
+      u = (x >> 11) % G_GUINT64_CONSTANT (10000000000000000000);
+      u /= (guint64) pow10_u64 ((int) ((x >> 3) % 19));
+      v = (x & 1) ? -(gint64) (u >> 1) : (gint64) (u >> 1);
+
+      n = cm_fen_format (v, buf);
+      g_snprintf (want, sizeof want, "%s%" G_GUINT64_FORMAT ".%02" G_GUINT64_FORMAT,
+                  v < 0 ? "-" : "", (guint64) ABS (v) / 100, (guint64) ABS (v) % 100);
+      cr_assert_str_eq (buf, want);
+      cr_assert_eq (n, strlen (want));
+      n = cm_e4_format (v, buf);
+      g_snprintf (want, sizeof want, "%s%" G_GUINT64_FORMAT ".%04" G_GUINT64_FORMAT,
+                  v < 0 ? "-" : "", (guint64) ABS (v) / 10000, (guint64) ABS (v) % 10000);
+      cr_assert_str_eq (buf, want);
+      cr_assert_eq (n, strlen (want));
     }
 }
 

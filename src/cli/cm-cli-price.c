@@ -228,7 +228,7 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
   gboolean priced;
   const char *group, *shadow_group;
   gsize start, room, scheme_len, shadow_len, group_len, shadow_group_len;
-  gsize priced_len, status_len;
+  gsize priced_len, status_len, ep_id_len;
   char *p;
 
   if (!cm_price_episode (w->ctx, ep, &pc, NULL))
@@ -243,12 +243,19 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
   priced_len = *pc.priced_group ? strlen (pc.priced_group) : 0;
   status_len = w->job->detail ? strlen (pc.group.status) : 0;
 
-  cm_csv_append_field (out, ep->episode_id);
+  ep_id_len = strlen (ep->episode_id);
+  if (G_UNLIKELY (strpbrk (ep->episode_id, ",\"\r\n") != NULL))
+    {
+      cm_csv_append_field (out, ep->episode_id);  /* quoted */
+      ep_id_len = 0;
+    }
   start = out->len;
-  room = ROW_FIXED + scheme_len + group_len + shadow_len + shadow_group_len
+  room = ROW_FIXED + ep_id_len + scheme_len + group_len + shadow_len + shadow_group_len
          + priced_len + status_len;
   g_string_set_size (out, start + room);
   p = out->str + start;
+  copy_short (p, ep->episode_id, ep_id_len);
+  p += ep_id_len;
   *p++ = ',';
   p = put_strn (p, pc.scheme_id, scheme_len);
   p = put_strn (p, group, group_len);

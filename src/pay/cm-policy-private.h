@@ -109,6 +109,10 @@ cm_coefficients_get (const CmCoefficients *c, const char *hospital_id,
   return (level >= 1 && level <= 3) ? c->level_e4[level] : CM_E4_ONE;
 }
 
+/* The year of @days and the days of its 1 January and of the next one
+ * (a case's year is then a range test for the next cases). */
+int cm_date_year_range (gint32 days, gint32 *first, gint32 *next);
+
 /* ---- TSV tables of a pack (cm-catalogue.c) -------------------------------
  * UTF-8, TAB-separated, one header row; leading `# key<TAB>value` comment
  * lines are kept as metadata; empty lines are skipped; CRLF accepted.

@@ -1238,6 +1238,16 @@ days_from_civil (int y, unsigned m, unsigned d)
 }
 
 int
+cm_date_year_range (gint32 days, gint32 *first, gint32 *next)
+{
+  int y = cm_date_year (days);
+
+  *first = days_from_civil (y, 1, 1);
+  *next = days_from_civil (y + 1, 1, 1);
+  return y;
+}
+
+int
 cm_date_year (gint32 z)
 {
   /* H. Hinnant's civil_from_days, year part */

@@ -229,6 +229,8 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
   const char *group, *shadow_group;
   gsize start, room, scheme_len, shadow_len, group_len, shadow_group_len;
   gsize priced_len, status_len, ep_id_len;
+  const char *weight_at, *score_at, *standard_at;
+  gsize weight_len, score_len, standard_len;
   char *p;
 
   if (!cm_price_episode (w->ctx, ep, &pc, NULL))
@@ -266,15 +268,41 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
                 w->job->class_len[pc.case_class]);
   p = put_strn (p, pc.review ? "1" : "0", 1);
   p = put_strn (p, pc.priced_group, priced_len);
+  /* a figure equal to the one before (case score = score of a normal
+   * case, pay = standard) copies its text instead of rendering it again */
+  weight_at = p;
   p = put_opt_e4 (p, pc.weight_e4);
+  weight_len = (gsize) (p - weight_at);
   p = put_opt_e4 (p, pc.coefficient_e4);
-  p = put_opt_e4 (p, pc.case_score_e4);
-  p = put_opt_e4 (p, pc.points_e4);
+  score_at = p;
+  if (pc.case_score_e4 == pc.weight_e4)
+    {
+      copy_short (p, weight_at, weight_len);
+      p += weight_len;
+    }
+  else
+    p = put_opt_e4 (p, pc.case_score_e4);
+  score_len = (gsize) (p - score_at);
+  if (pc.points_e4 == pc.case_score_e4)
+    {
+      copy_short (p, score_at, score_len);
+      p += score_len;
+    }
+  else
+    p = put_opt_e4 (p, pc.points_e4);
+  standard_at = p;
   p = put_opt_fen (p, pc.standard_fen);
+  standard_len = (gsize) (p - standard_at);
   priced = pc.method != CM_PAY_METHOD_EXCLUDED;
   if (priced)
     {
-      p = put_fen (p, pc.pay_fen);
+      if (pc.pay_fen == pc.standard_fen && pc.standard_fen != 0)
+        {
+          copy_short (p, standard_at, standard_len);
+          p += standard_len;
+        }
+      else
+        p = put_fen (p, pc.pay_fen);
       p = put_fen (p, pc.fund_fen);
       p = put_fen (p, pc.profit_loss_fen);
     }

@@ -490,26 +490,34 @@ cm_price_fund_share (const CmFundShareRule *rule, CmFen pay_fen,
 /* ---------------------------------------------------------------------- */
 /* Case layer                                                              */
 
-/* A memo of catalogue look-ups, per context (so per thread, no lock):
- * direct-mapped, a slot keyed by a 64-bit value and the table, misses
- * remembered too. Keys are
+/* A memo of catalogue look-ups, per context (so per thread, no lock): an
+ * open-addressing map that remembers every answer, misses too, keyed by
+ * a kind, a 64-bit key and the table:
  *   MEMO_GROUP: the address of a grouper's group id — scheme strings,
  *     which live as long as the policy the context holds;
  *   MEMO_CODE:  a DRG code of at most 8 bytes, by content;
  *   MEMO_POOL:  the principal diagnosis' first 3 bytes and the procedure
  *     class, which are all the comprehensive pool id depends on
  *     (cm_dip_pool_id), for the whole fallback chain of the pack.
- * A hit costs a multiply and a compare instead of hashing the text. */
-#define MEMO_BITS 10
-#define MEMO_SIZE (1u << MEMO_BITS)
-
-typedef enum { MEMO_GROUP, MEMO_CODE, MEMO_POOL, MEMO_N } MemoKind;
+ * Its size is bounded by the schemes (groups, codes, categories), so it
+ * never evicts: after the first case of a group, a look-up is a multiply
+ * and a compare instead of hashing the text. */
+typedef enum { MEMO_GROUP = 1, MEMO_CODE, MEMO_POOL } MemoKind;
 
 typedef struct {
   guint64 key;
   const void *table;              /* NULL: empty slot */
   const CmCatalogueEntry *entry;  /* NULL: not in the table */
+  MemoKind kind;
 } MemoSlot;
+
+typedef struct {
+  MemoSlot *slots;
+  guint32 mask;                   /* capacity − 1 */
+  guint32 n;
+} Memo;
+
+#define MEMO_INITIAL 1024
 
 struct _CmPriceContext {
   CmPolicy *policy;
@@ -522,28 +530,68 @@ struct _CmPriceContext {
   /* the year of the last discharge date and its range [first, next) */
   int date_year;
   gint32 year_first, year_next;
-  MemoSlot *memo;                 /* MEMO_N × MEMO_SIZE */
+  Memo memo;
 };
 
-/* The slot for (@kind, @key, @table); *@hit tells whether it holds them. */
-static inline MemoSlot *
-memo_slot (CmPriceContext *ctx, MemoKind kind, guint64 key, const void *table,
-           gboolean *hit)
+static inline guint32
+memo_hash (MemoKind kind, guint64 key, const void *table)
 {
-  guint64 h = (key ^ (guint64) (guintptr) table) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-  MemoSlot *slot = &ctx->memo[kind * MEMO_SIZE + (guint) (h >> (64 - MEMO_BITS))];
-
-  *hit = slot->table == table && slot->key == key;
-  return slot;
+  guint64 h = (key ^ ((guint64) (guintptr) table << 3) ^ kind)
+              * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  return (guint32) (h >> 32);
 }
 
-static inline const CmCatalogueEntry *
-memo_store (MemoSlot *slot, guint64 key, const void *table,
+/* The slot holding (@kind, @key, @table), or the empty slot where it goes;
+ * *@hit tells which. */
+static inline MemoSlot *
+memo_find (Memo *m, MemoKind kind, guint64 key, const void *table, gboolean *hit)
+{
+  guint32 i = memo_hash (kind, key, table) & m->mask;
+
+  for (;; i = (i + 1) & m->mask)
+    {
+      MemoSlot *slot = &m->slots[i];
+      if (slot->table == NULL)
+        {
+          *hit = FALSE;
+          return slot;
+        }
+      if (slot->key == key && slot->table == table && slot->kind == kind)
+        {
+          *hit = TRUE;
+          return slot;
+        }
+    }
+}
+
+static void
+memo_grow (Memo *m)
+{
+  MemoSlot *old = m->slots;
+  guint32 old_cap = m->mask + 1;
+
+  m->mask = old_cap * 2 - 1;
+  m->slots = g_new0 (MemoSlot, old_cap * 2);
+  for (guint32 i = 0; i < old_cap; i++)
+    if (old[i].table != NULL)
+      {
+        gboolean hit;
+        *memo_find (m, old[i].kind, old[i].key, old[i].table, &hit) = old[i];
+      }
+  g_free (old);
+}
+
+/* Fills the empty @slot from memo_find; the map stays at most half full. */
+static const CmCatalogueEntry *
+memo_store (Memo *m, MemoSlot *slot, MemoKind kind, guint64 key, const void *table,
             const CmCatalogueEntry *entry)
 {
   slot->key = key;
   slot->table = table;
   slot->entry = entry;
+  slot->kind = kind;
+  if (++m->n > (m->mask + 1) / 2)
+    memo_grow (m);
   return entry;
 }
 
@@ -553,11 +601,12 @@ lookup_group (CmPriceContext *ctx, const CmCatalogue *cat, const char *group_id)
 {
   gboolean hit;
   guint64 key = (guint64) (guintptr) group_id;
-  MemoSlot *slot = memo_slot (ctx, MEMO_GROUP, key, cat, &hit);
+  MemoSlot *slot = memo_find (&ctx->memo, MEMO_GROUP, key, cat, &hit);
 
   if (hit)
     return slot->entry;
-  return memo_store (slot, key, cat, cm_catalogue_lookup (cat, group_id));
+  return memo_store (&ctx->memo, slot, MEMO_GROUP, key, cat,
+                     cm_catalogue_lookup (cat, group_id));
 }
 
 /* The entry of a DRG code (a result's own array: keyed by content). */
@@ -575,10 +624,11 @@ lookup_code (CmPriceContext *ctx, const CmCatalogue *cat, const char *code,
   memcpy (&key, code, 8);
   if (n < 8)
     key &= (G_GUINT64_CONSTANT (1) << (8 * n)) - 1;
-  slot = memo_slot (ctx, MEMO_CODE, key, cat, &hit);
+  slot = memo_find (&ctx->memo, MEMO_CODE, key, cat, &hit);
   if (hit)
     return slot->entry;
-  return memo_store (slot, key, cat, cm_catalogue_lookup (cat, code));
+  return memo_store (&ctx->memo, slot, MEMO_CODE, key, cat,
+                     cm_catalogue_lookup (cat, code));
 }
 
 CmPriceContext *
@@ -615,7 +665,8 @@ cm_price_context_new (CmPolicy *policy, const CmPriceOptions *options,
   ctx->last_year = G_MININT;
   ctx->year_first = 1;  /* an empty range */
   ctx->year_next = 0;
-  ctx->memo = g_new0 (MemoSlot, MEMO_N * MEMO_SIZE);
+  ctx->memo.slots = g_new0 (MemoSlot, MEMO_INITIAL);
+  ctx->memo.mask = MEMO_INITIAL - 1;
   return ctx;
 }
 
@@ -626,7 +677,7 @@ cm_price_context_free (CmPriceContext *ctx)
     return;
   cm_timeline_context_free (ctx->tl);
   cm_policy_unref (ctx->policy);
-  g_free (ctx->memo);
+  g_free (ctx->memo.slots);
   g_free (ctx);
 }
 
@@ -802,13 +853,13 @@ lookup_pool (CmPriceContext *ctx, const CmDipParams *p, const char *dx, char cls
   /* the first 3 bytes of the diagnosis (fewer when it is shorter) */
   for (guint i = 0; dx != NULL && i < 3 && dx[i] != '\0'; i++)
     key |= (guint64) (guchar) dx[i] << (8 * (i + 1));
-  slot = memo_slot (ctx, MEMO_POOL, key, p, &hit);
+  slot = memo_find (&ctx->memo, MEMO_POOL, key, p, &hit);
   if (hit)
     return slot->entry;
   for (guint i = 0; e == NULL && i < cm_dip_pool_get_n_levels (p->pool); i++)
     if (cm_dip_pool_id (p->pool, i, dx, cls, id))
       e = cm_catalogue_lookup (p->scores, id);
-  return memo_store (slot, key, p, e);
+  return memo_store (&ctx->memo, slot, MEMO_POOL, key, p, e);
 }
 
 static G_NO_INLINE gboolean

@@ -38,6 +38,9 @@ typedef struct {
   CmPriceOptions options;
   gboolean detail;
   GMutex lock;
+  /* the names and their lengths, looked up once */
+  const char *method_name[CM_PAY_METHOD_N];
+  const char *class_name[CM_CASE_N];
   guint8 method_len[CM_PAY_METHOD_N];
   guint8 class_len[CM_CASE_N];
   Totals totals[CM_PAY_METHOD_N];
@@ -245,16 +248,14 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
   priced_len = *pc.priced_group ? strlen (pc.priced_group) : 0;
   status_len = w->job->detail ? strlen (pc.group.status) : 0;
 
+  /* the reader checked the id against [A-Za-z0-9_.-]{1,40} (episodes
+   * FORMAT.md §2, the only input price takes): it never needs quoting */
   ep_id_len = strlen (ep->episode_id);
-  if (G_UNLIKELY (strpbrk (ep->episode_id, ",\"\r\n") != NULL))
-    {
-      cm_csv_append_field (out, ep->episode_id);  /* quoted */
-      ep_id_len = 0;
-    }
   start = out->len;
   room = ROW_FIXED + ep_id_len + scheme_len + group_len + shadow_len + shadow_group_len
          + priced_len + status_len;
-  g_string_set_size (out, start + room);
+  if (out->allocated_len <= start + room)
+    g_string_set_size (out, start + room);  /* grows the buffer */
   p = out->str + start;
   copy_short (p, ep->episode_id, ep_id_len);
   p += ep_id_len;
@@ -263,9 +264,8 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
   p = put_strn (p, group, group_len);
   p = put_strn (p, pc.shadow_scheme_id, shadow_len);
   p = put_strn (p, shadow_group, shadow_group_len);
-  p = put_strn (p, cm_pay_method_name (pc.method), w->job->method_len[pc.method]);
-  p = put_strn (p, cm_case_class_name (pc.case_class),
-                w->job->class_len[pc.case_class]);
+  p = put_strn (p, w->job->method_name[pc.method], w->job->method_len[pc.method]);
+  p = put_strn (p, w->job->class_name[pc.case_class], w->job->class_len[pc.case_class]);
   p = put_strn (p, pc.review ? "1" : "0", 1);
   p = put_strn (p, pc.priced_group, priced_len);
   /* a figure equal to the one before (case score = score of a normal
@@ -346,7 +346,9 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
     }
   p[-1] = '\n';
   g_assert ((gsize) (p - (out->str + start)) <= room);
-  g_string_set_size (out, (gsize) (p - out->str));
+  /* the row is in place: set the length (the buffer has room) */
+  out->len = (gsize) (p - out->str);
+  out->str[out->len] = '\0';
 
   f->method = pc.method;
   f->priced = priced;
@@ -355,7 +357,7 @@ price_process (gpointer worker, const CmEpisode *ep, GString *out,
   f->fund = pc.fund_fen;
   f->patient = pc.patient_fen;
   f->profit_loss = pc.profit_loss_fen;
-  return cm_case_class_name (pc.case_class);
+  return w->job->class_name[pc.case_class];
 }
 
 static void
@@ -483,9 +485,15 @@ cm_cli_price (int argc, char **argv)
   job.options.no_shadow = no_shadow;
   job.detail = detail;
   for (guint m = 0; m < CM_PAY_METHOD_N; m++)
-    job.method_len[m] = (guint8) strlen (cm_pay_method_name (m));
+    {
+      job.method_name[m] = cm_pay_method_name (m);
+      job.method_len[m] = (guint8) strlen (job.method_name[m]);
+    }
   for (guint c = 0; c < CM_CASE_N; c++)
-    job.class_len[c] = (guint8) strlen (cm_case_class_name (c));
+    {
+      job.class_name[c] = cm_case_class_name (c);
+      job.class_len[c] = (guint8) strlen (job.class_name[c]);
+    }
   if (threads < 0)
     {
       cm_cli_error ("price: --threads must be 0 or more");

@@ -15,6 +15,19 @@
 
 G_BEGIN_DECLS
 
+/* cm_fen_add / cm_fen_sub for the library's own hot paths (inlined). */
+static inline gboolean
+cm_fen_add_inline (CmFen a, CmFen b, CmFen *out)
+{
+  return !__builtin_add_overflow (a, b, out);
+}
+
+static inline gboolean
+cm_fen_sub_inline (CmFen a, CmFen b, CmFen *out)
+{
+  return !__builtin_sub_overflow (a, b, out);
+}
+
 /* "00" "01" … "99": two digits at a time. */
 extern const char cm_digit_pairs[201];
 

@@ -10,7 +10,7 @@ gboolean
 cm_fen_add (CmFen a, CmFen b, CmFen *out)
 {
   CmFen r;
-  if (__builtin_add_overflow (a, b, &r))
+  if (!cm_fen_add_inline (a, b, &r))
     return FALSE;
   *out = r;
   return TRUE;
@@ -20,7 +20,7 @@ gboolean
 cm_fen_sub (CmFen a, CmFen b, CmFen *out)
 {
   CmFen r;
-  if (__builtin_sub_overflow (a, b, &r))
+  if (!cm_fen_sub_inline (a, b, &r))
     return FALSE;
   *out = r;
   return TRUE;

@@ -452,7 +452,7 @@ cm_price_per_diem (const CmPerDiemRule *rule, int level, gint32 los_days,
     }
   else
     out->pay_fen = out->standard_fen;
-  return cm_fen_add (out->pay_fen, out->extra_days_fen, &out->pay_fen);
+  return cm_fen_add_inline (out->pay_fen, out->extra_days_fen, &out->pay_fen);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -479,9 +479,9 @@ cm_price_fund_share (const CmFundShareRule *rule, CmFen pay_fen,
     }
   /* DIFFERENCE: max (0, pay − burden); the floor applies per case
    * (domain/README convention 3) */
-  if (!cm_fen_sub (pay_fen, patient_fen, &fund))
+  if (!cm_fen_sub_inline (pay_fen, patient_fen, &fund))
     return FALSE;
-  if (rule->other_payers_inside && !cm_fen_sub (fund, other_fen, &fund))
+  if (rule->other_payers_inside && !cm_fen_sub_inline (fund, other_fen, &fund))
     return FALSE;
   *out = MAX (fund, 0);
   return TRUE;
@@ -1121,10 +1121,10 @@ cm_price_episode (CmPriceContext *ctx, const CmEpisode *ep, CmPricedCase *pc,
     }
 
   /* the patient pays by FFS whatever the method (drg-payment.md §1) */
-  if (!cm_fen_add (ep->out_of_catalogue_cost_fen, ep->patient_copay_fen,
+  if (!cm_fen_add_inline (ep->out_of_catalogue_cost_fen, ep->patient_copay_fen,
                    &pc->patient_fen)
-      || !cm_fen_sub (pc->cost_fen, pc->patient_fen, &pc->other_fen)
-      || !cm_fen_sub (pc->other_fen, ep->fund_paid_ffs_fen, &pc->other_fen))
+      || !cm_fen_sub_inline (pc->cost_fen, pc->patient_fen, &pc->other_fen)
+      || !cm_fen_sub_inline (pc->other_fen, ep->fund_paid_ffs_fen, &pc->other_fen))
     return overflow (ep, pc, error);
   if (pc->other_fen < 0)
     pc->other_fen = 0;
@@ -1147,10 +1147,10 @@ cm_price_episode (CmPriceContext *ctx, const CmEpisode *ep, CmPricedCase *pc,
 
   if (!cm_price_fund_share (fund, pc->pay_fen, pc->patient_fen, pc->other_fen,
                             pc->fund_ffs_fen, pc->cost_fen, &pc->fund_fen)
-      || !cm_fen_add (pc->patient_fen, pc->other_fen, &pc->hospital_income_fen)
-      || !cm_fen_add (pc->hospital_income_fen, pc->fund_fen,
+      || !cm_fen_add_inline (pc->patient_fen, pc->other_fen, &pc->hospital_income_fen)
+      || !cm_fen_add_inline (pc->hospital_income_fen, pc->fund_fen,
                       &pc->hospital_income_fen)
-      || !cm_fen_sub (pc->hospital_income_fen, pc->cost_fen, &pc->profit_loss_fen))
+      || !cm_fen_sub_inline (pc->hospital_income_fen, pc->cost_fen, &pc->profit_loss_fen))
     return overflow (ep, pc, error);
   return TRUE;
 }

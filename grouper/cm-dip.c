@@ -2327,6 +2327,20 @@ set_result (CmDipResult *result, CmDipStatus status, const char *group_id,
   result->group_id = group_id;
   result->rule_stage = rule_stage;
   result->primary_care = primary_care;
+  result->procedure_class = '\0';
+}
+
+/* GROUPING.md §7.2: 0 (S) if some code of E is an OR code, 1 (P) if E is
+ * not empty, else 2 (M). */
+static guint
+procedure_class (const CmDipContext *ctx)
+{
+  const PxInfo *info = (const PxInfo *) ctx->scheme->px_info->data;
+
+  for (guint i = 0; i < ctx->n_e; i++)
+    if (ctx->e_id[i] != CM_STRTAB_NONE && info[ctx->e_id[i]].is_or)
+      return 0;
+  return ctx->n_e > 0 ? 1 : 2;
 }
 
 /* §7.2 / §7.3 for the trace. */
@@ -2407,7 +2421,6 @@ dip_group (CmDipContext *ctx, const CmEpisode *episode,
            gboolean comprehensive, CmTrace *trace, CmDipResult *result)
 {
   const CmDipScheme *s;
-  const PxInfo *info;
   const Stage *stages;
   guint n_dx;
   guint32 id;
@@ -2463,6 +2476,7 @@ dip_group (CmDipContext *ctx, const CmEpisode *episode,
 
   /* §5.2 */
   prepare_procedures (ctx, episode);
+  k = (int) procedure_class (ctx);
   if (G_UNLIKELY (trace != NULL))
     trace_procedures (trace, ctx, episode);
 
@@ -2482,6 +2496,7 @@ dip_group (CmDipContext *ctx, const CmEpisode *episode,
           if (G_UNLIKELY (trace != NULL))
             trace_primary_care (trace, ctx, &stages[i], row, pc);
           set_result (result, CM_DIP_GROUPED, row->group_id, row->stage_name, pc);
+          result->procedure_class = "SPM"[k];
           return;
         }
     }
@@ -2492,23 +2507,17 @@ dip_group (CmDipContext *ctx, const CmEpisode *episode,
       if (G_UNLIKELY (trace != NULL))
         trace_no_core (trace, ctx, episode, comprehensive, -1, NULL);
       set_result (result, CM_DIP_UNGROUPED, "", "", FALSE);
+      result->procedure_class = "SPM"[k];
       return;
     }
-  /* §7.2: S if some code of E is an OR code, P if E is non-empty, else M */
-  info = (const PxInfo *) s->px_info->data;
-  k = ctx->n_e > 0 ? 1 : 2;
-  for (guint i = 0; i < ctx->n_e; i++)
-    if (ctx->e_id[i] != CM_STRTAB_NONE && info[ctx->e_id[i]].is_or)
-      {
-        k = 0;
-        break;
-      }
+  /* §7.2: the class k computed after §5.2 */
   if (G_UNLIKELY (trace != NULL))
     trace_no_core (trace, ctx, episode, comprehensive, k,
                    s->zh_ids + (ctx->d0_cat * 3 + k) * ZH_ID_SIZE);
   set_result (result, CM_DIP_COMPREHENSIVE,
               s->zh_ids + (ctx->d0_cat * 3 + k) * ZH_ID_SIZE, "comprehensive",
               FALSE);
+  result->procedure_class = "SPM"[k];
 }
 
 /**

@@ -23,6 +23,11 @@ typedef struct {
   const char *group_id;     /* borrowed from the scheme or static; "" when none */
   const char *rule_stage;   /* "pre", "merge", …, "comprehensive"; "" when none */
   gboolean primary_care;
+  /* GROUPING.md §7.2, the procedure class of the effective procedures E:
+   * 'S' (an OR code), 'P' (E not empty) or 'M'; computed for every case
+   * that reaches §5.2 (whatever its stage), '\0' before (CHECK_FAILED,
+   * EXCLUDED_DX). Payment pools blank groups by it. */
+  char procedure_class;
 } CmDipResult;
 
 /* TRUE when @dir looks like a DIP scheme folder. */

@@ -1209,6 +1209,7 @@ cm_drg_prepare (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
   res->group_id = "";
   res->rule_stage = "";
   res->primary_care = FALSE;
+  res->procedure_class = '\0';
   return prepare (ctx, ep, translate_on, ev, res, NULL);
 }
 
@@ -1229,6 +1230,7 @@ group (CmDrgContext *ctx, const CmEpisode *ep, gboolean translate_on,
   res->group_id = "";
   res->rule_stage = "";
   res->primary_care = FALSE;
+  res->procedure_class = '\0';
 
   if (!prepare (ctx, ep, translate_on, &ev, res, trace))
     return;

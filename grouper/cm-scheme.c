@@ -177,6 +177,7 @@ cm_group (CmGroupContext *ctx, const CmEpisode *ep, CmGroupFlags flags,
     res->group_id = dr.group_id;
     res->rule_stage = dr.rule_stage;
     res->primary_care = dr.primary_care;
+    res->procedure_class = dr.procedure_class;
   }
 }
 

@@ -58,6 +58,7 @@ typedef struct {
   const char *group_id;     /* "" when none */
   const char *rule_stage;   /* "" when none */
   gboolean primary_care;
+  char procedure_class;     /* DIP: 'S', 'P', 'M' (GROUPING.md §7.2) or '\0' */
 } CmGroupResult;
 
 /**

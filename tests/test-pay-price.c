@@ -716,9 +716,10 @@ Test (pay_price, price_command_bad_policy_names_file_line_parameter)
 
 Test (pay_price, pool_class_agrees_with_the_grouper_on_sample_20k, .timeout = 120)
 {
-  /* the pricer takes the class of a comprehensive case from the grouper's
-   * id (GROUPING.md §7.2) and computes it for folded core cases: both must
-   * be the same function of the procedures */
+  /* the pricer and the catalogue builder take the class from the grouper
+   * (CmGroupResult.procedure_class, GROUPING.md §7.2); the pool computes it
+   * on its own from the same tables: both must be the same function of the
+   * procedures, and the comprehensive id must end in it */
   g_autofree char *corpus = test_shared_path ("episodes/sample-20k.csv");
   g_autoptr (CmScheme) s = NULL;
   g_autoptr (CmGroupContext) ctx = NULL;
@@ -727,7 +728,7 @@ Test (pay_price, pool_class_agrees_with_the_grouper_on_sample_20k, .timeout = 12
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
   CmDipPoolLevel lv[] = { CM_DIP_POOL_CATEGORY };
-  guint n = 0;
+  guint n = 0, n_core = 0;
   FILE *in;
   CmEpisode ep;
   CmReject rej;
@@ -750,12 +751,22 @@ Test (pay_price, pool_class_agrees_with_the_grouper_on_sample_20k, .timeout = 12
       if (rr != CM_READ_EPISODE)
         continue;
       cm_group (ctx, &ep, 0, &r);
+      if (strcmp (r.status, "GROUPED") == 0)
+        {
+          /* the class the grouper reports for core cases (the pricer pools
+           * blank groups by it) is the pool's own computation */
+          cr_assert_eq (r.procedure_class, cm_dip_pool_class (pool, &ep), "%s",
+                        ep.episode_id);
+          n_core++;
+        }
       if (strcmp (r.status, "COMPREHENSIVE") != 0)
         continue;
       n++;
+      cr_assert_eq (r.procedure_class, cm_dip_pool_class (pool, &ep), "%s", ep.episode_id);
       cr_assert (cm_dip_pool_id (pool, 0, ep.dx[0], cm_dip_pool_class (pool, &ep), id));
       cr_assert_str_eq (id, r.group_id, "%s", ep.episode_id);
     }
   fclose (in);
   cr_expect_gt (n, 1000);
+  cr_expect_gt (n_core, 10000);
 }

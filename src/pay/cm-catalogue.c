@@ -976,7 +976,10 @@ cm_catalogue_builder_add (CmCatalogueBuilder *b, const CmEpisode *ep,
         return b->counts[LBL_EXCLUDED_DX]++, labels[LBL_EXCLUDED_DX];
       if (!grouped && strcmp (res->status, "COMPREHENSIVE") != 0)
         return b->counts[LBL_UNGROUPED]++, labels[LBL_UNGROUPED];
-      rec.cls = cm_dip_pool_class (b->pool, ep);
+      /* GROUPING.md §7.2, computed by the grouper for every core and
+       * comprehensive case; a result made by hand may lack it */
+      rec.cls = res->procedure_class ? res->procedure_class
+                                     : cm_dip_pool_class (b->pool, ep);
       if (ep->n_dx > 0 && ep->dx[0] != NULL && is_cat3 (ep->dx[0]))
         memcpy (rec.cat, ep->dx[0], 3);
       if (grouped)

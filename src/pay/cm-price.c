@@ -891,11 +891,9 @@ price_dip (CmPriceContext *ctx, const CmDipParams *p, const CmEpisode *ep,
     e = lookup_group (ctx, p->scores, pc->group.group_id);
   if (e == NULL && p->pool != NULL && ep->n_dx > 0)
     {
-      /* the grouper's comprehensive id ends in the same class
-       * (GROUPING.md §7.2): no need to look the procedures up again */
-      gsize n = strlen (pc->group.group_id);
-      char cls = status_is (status, "COMPREHENSIVE") && n > 0
-                 ? pc->group.group_id[n - 1] : cm_dip_pool_class (p->pool, ep);
+      /* the grouper computed the procedure class (GROUPING.md §7.2) */
+      char cls = pc->group.procedure_class ? pc->group.procedure_class
+                                           : cm_dip_pool_class (p->pool, ep);
 
       e = lookup_pool (ctx, p, ep->dx[0], cls);
     }
@@ -1045,6 +1043,7 @@ group_result_clear (CmGroupResult *g)
   g->group_id = "";
   g->rule_stage = "";
   g->primary_care = FALSE;
+  g->procedure_class = '\0';
 }
 
 /* Every field of @pc to its "does not apply" value, one store each: a

@@ -67,6 +67,27 @@ cm_scaled_put (char *p, gint64 value, guint decimals)
   guint64 ip = u;
   guint f = 0;
 
+  if (value < 0)
+    *p++ = '-';
+  if (G_LIKELY (u < 100000000 && (decimals == 2 || decimals == 4)))
+    {
+      /* the whole figure in one cm_digits8: integer digits, then the
+       * fraction; leading zeros dropped down to one integer digit */
+      guint64 d = cm_digits8 (u);
+      guint n_int = 8 - decimals;
+      guint lz = MIN ((guint) __builtin_ctzll (d | (G_GUINT64_CONSTANT (1) << 56)) / 8,
+                      n_int - 1);
+      guint64 frac;
+
+      d += G_GUINT64_CONSTANT (0x3030303030303030);
+      frac = d >> (8 * n_int);                 /* the fraction's digits */
+      d >>= 8 * lz;
+      memcpy (p, &d, 8);
+      p += n_int - lz;
+      *p++ = '.';
+      memcpy (p, &frac, 4);                    /* 2 or 4 digits, then zeros */
+      return p + decimals;
+    }
   if (decimals == 4)
     {
       ip = u / 10000;
@@ -77,8 +98,6 @@ cm_scaled_put (char *p, gint64 value, guint decimals)
       ip = u / 100;
       f = (guint) (u % 100);
     }
-  if (value < 0)
-    *p++ = '-';
   if (G_LIKELY (ip < 100000000))
     {
       guint64 d = cm_digits8 (ip);

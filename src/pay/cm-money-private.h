@@ -156,7 +156,9 @@ cm_wide_div_half_up (CmWide num, CmWide den, gint64 *out)
 
   if (den == 0)
     return FALSE;
-  if (num >= G_MININT64 / 2 && num <= G_MAXINT64 / 2 && den > 0 && den <= G_MAXINT64)
+  /* num in [MININT64/2, MAXINT64/2] as one unsigned comparison */
+  if ((unsigned __int128) (num - G_MININT64 / 2) <= (unsigned __int128) G_MAXINT64
+      && den > 0 && den <= G_MAXINT64)
     {
       /* the common case fits 64 bits: no 128-bit division */
       gint64 n = (gint64) num, d = (gint64) den;

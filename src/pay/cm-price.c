@@ -253,18 +253,16 @@ dip_high_score (const CmDipDeviationRule *rule, CmE4 score_e4, CmE4 coef_e4,
                                 out);
 }
 
-gboolean
-cm_price_dip_case_score (const CmDipDeviationRule *rule, CmE4 score_e4,
-                         CmE4 coef_e4, CmFen classify_ref_fen,
-                         CmFen price_ref_fen, CmFen cost_fen, CmCaseClass *cls,
-                         CmE4 *case_score_e4, gboolean *coef_inside)
+/* cm_price_dip_case_score without the argument checks (every DIP case). */
+static inline gboolean
+dip_case_score (const CmDipDeviationRule *rule, CmE4 score_e4, CmE4 coef_e4,
+                CmFen classify_ref_fen, CmFen price_ref_fen, CmFen cost_fen,
+                CmCaseClass *cls, CmE4 *case_score_e4, gboolean *coef_inside)
 {
   CmWide cost4 = (CmWide) cost_fen * E4;
   CmWide low_at, high_at;
   gboolean low, high, extreme;
 
-  g_return_val_if_fail (rule != NULL && cls != NULL && case_score_e4 != NULL,
-                        FALSE);
   if (coef_inside)
     *coef_inside = FALSE;
   if (classify_ref_fen <= 0 || price_ref_fen <= 0)
@@ -302,6 +300,18 @@ cm_price_dip_case_score (const CmDipDeviationRule *rule, CmE4 score_e4,
   *cls = CM_CASE_NORMAL;
   *case_score_e4 = score_e4;
   return TRUE;
+}
+
+gboolean
+cm_price_dip_case_score (const CmDipDeviationRule *rule, CmE4 score_e4,
+                         CmE4 coef_e4, CmFen classify_ref_fen,
+                         CmFen price_ref_fen, CmFen cost_fen, CmCaseClass *cls,
+                         CmE4 *case_score_e4, gboolean *coef_inside)
+{
+  g_return_val_if_fail (rule != NULL && cls != NULL && case_score_e4 != NULL,
+                        FALSE);
+  return dip_case_score (rule, score_e4, coef_e4, classify_ref_fen, price_ref_fen,
+                         cost_fen, cls, case_score_e4, coef_inside);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -458,14 +468,14 @@ cm_price_per_diem (const CmPerDiemRule *rule, int level, gint32 los_days,
 /* ---------------------------------------------------------------------- */
 /* Fund share                                                              */
 
-gboolean
-cm_price_fund_share (const CmFundShareRule *rule, CmFen pay_fen,
-                     CmFen patient_fen, CmFen other_fen, CmFen fund_ffs_fen,
-                     CmFen cost_fen, CmFen *out)
+/* cm_price_fund_share without the argument checks (the case layer calls
+ * it for every case). */
+static inline gboolean
+fund_share (const CmFundShareRule *rule, CmFen pay_fen, CmFen patient_fen,
+            CmFen other_fen, CmFen fund_ffs_fen, CmFen cost_fen, CmFen *out)
 {
   CmFen fund;
 
-  g_return_val_if_fail (rule != NULL && out != NULL, FALSE);
   if (rule->method == CM_FUND_SHARE_RATIO)
     {
       /* drg-payment.md §6 RATIO: round2 (pay × fund_ffs / cost) */
@@ -485,6 +495,16 @@ cm_price_fund_share (const CmFundShareRule *rule, CmFen pay_fen,
     return FALSE;
   *out = MAX (fund, 0);
   return TRUE;
+}
+
+gboolean
+cm_price_fund_share (const CmFundShareRule *rule, CmFen pay_fen,
+                     CmFen patient_fen, CmFen other_fen, CmFen fund_ffs_fen,
+                     CmFen cost_fen, CmFen *out)
+{
+  g_return_val_if_fail (rule != NULL && out != NULL, FALSE);
+  return fund_share (rule, pay_fen, patient_fen, other_fen, fund_ffs_fen, cost_fen,
+                     out);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -939,9 +959,8 @@ price_dip (CmPriceContext *ctx, const CmDipParams *p, const CmEpisode *ep,
       pc->case_class = CM_CASE_NORMAL;
       pc->case_score_e4 = score;
     }
-  else if (!cm_price_dip_case_score (&p->deviation, score, c, cref, pref,
-                                     pc->cost_fen, &pc->case_class,
-                                     &pc->case_score_e4, &coef_inside))
+  else if (!dip_case_score (&p->deviation, score, c, cref, pref, pc->cost_fen,
+                            &pc->case_class, &pc->case_score_e4, &coef_inside))
     return FALSE;
   if (pc->case_class == CM_CASE_EXTREME)
     pc->review = TRUE;
@@ -1144,8 +1163,8 @@ cm_price_episode (CmPriceContext *ctx, const CmEpisode *ep, CmPricedCase *pc,
   if (!ok)
     return overflow (ep, pc, error);
 
-  if (!cm_price_fund_share (fund, pc->pay_fen, pc->patient_fen, pc->other_fen,
-                            pc->fund_ffs_fen, pc->cost_fen, &pc->fund_fen)
+  if (!fund_share (fund, pc->pay_fen, pc->patient_fen, pc->other_fen,
+                   pc->fund_ffs_fen, pc->cost_fen, &pc->fund_fen)
       || !cm_fen_add_inline (pc->patient_fen, pc->other_fen, &pc->hospital_income_fen)
       || !cm_fen_add_inline (pc->hospital_income_fen, pc->fund_fen,
                       &pc->hospital_income_fen)

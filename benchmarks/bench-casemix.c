@@ -118,8 +118,12 @@ io_floor (const char *path, gboolean count, guint64 *lines)
   return now_s () - t0;
 }
 
-/* Best-of-@repeat wall time of `group` and `price` on @corpus, alternated
- * so that both see the same machine; prints both and their ratio. */
+static int cmp_double (const void *a, const void *b);
+
+/* `group` and `price` on @corpus, alternated (and the order swapped every
+ * round) so that both see the same machine: prints the best wall time of
+ * each and two estimates of their ratio, best against best and the median
+ * of the per-round ratios (steadier on a shared machine). */
 static void
 price_vs_group (const char *bin, const char *corpus, const char *outp,
                 const char *scheme, const char *policy, const char *threads,
@@ -130,24 +134,30 @@ price_vs_group (const char *bin, const char *corpus, const char *outp,
   char *price_args[] = { (char *) bin, "price", "-q", "--policy", (char *) policy,
                          "--threads", (char *) threads, (char *) corpus, NULL };
   ChildRun best[2] = { { 1e9, 0, 0 }, { 1e9, 0, 0 } };
+  double *ratios = g_new (double, repeat);
   guint64 sum = 0, out_lines = 0;
   g_autofree char *gname = g_strdup_printf ("group__%s_%s_%st", scheme, size, threads);
   g_autofree char *pname = g_strdup_printf ("price__%s_%s_%st", policy, size, threads);
   char rss[32];
 
   for (int i = 0; i < repeat; i++)
-    for (int k = 0; k < 2; k++)
-      {
-        ChildRun r = run_child (k == 0 ? group_args : price_args, outp);
-        if (r.status != 0)
-          best[k].status = r.status;
-        if (r.seconds < best[k].seconds)
-          {
-            best[k].seconds = r.seconds;
-            best[k].max_rss_kb = MAX (best[k].max_rss_kb, r.max_rss_kb);
-          }
-      }
-  sum = file_checksum (outp, &out_lines);  /* the last price run */
+    {
+      double t[2];
+      for (int j = 0; j < 2; j++)
+        {
+          int k = (i % 2 == 0) ? j : 1 - j;
+          ChildRun r = run_child (k == 0 ? group_args : price_args, outp);
+          if (r.status != 0)
+            best[k].status = r.status;
+          best[k].max_rss_kb = MAX (best[k].max_rss_kb, r.max_rss_kb);
+          best[k].seconds = MIN (best[k].seconds, r.seconds);
+          t[k] = r.seconds;
+          if (k == 1)
+            sum = file_checksum (outp, &out_lines);
+        }
+      ratios[i] = t[1] / t[0];
+    }
+  qsort (ratios, repeat, sizeof (double), cmp_double);
   g_snprintf (rss, sizeof rss, "%ldM", best[0].max_rss_kb / 1024);
   printf ("%-40s %8.3f %12.0f %9s %s\n", gname, best[0].seconds, n / best[0].seconds,
           rss, best[0].status != 0 ? " (FAILED)" : "");
@@ -155,7 +165,10 @@ price_vs_group (const char *bin, const char *corpus, const char *outp,
   printf ("%-40s %8.3f %12.0f %9s %018" G_GINT64_MODIFIER "x%s\n", pname,
           best[1].seconds, n / best[1].seconds, rss, sum,
           best[1].status != 0 ? " (FAILED)" : out_lines != n + 1 ? " (LINES?)" : "");
-  printf ("%-40s price/group %.3f (target <= 1.25)\n", "", best[1].seconds / best[0].seconds);
+  printf ("%-40s price/group: best %.3f, median of %d rounds %.3f (target <= 1.25)\n", "",
+          best[1].seconds / best[0].seconds, repeat,
+          repeat % 2 ? ratios[repeat / 2] : (ratios[repeat / 2 - 1] + ratios[repeat / 2]) / 2);
+  g_free (ratios);
 }
 
 static int
@@ -246,7 +259,7 @@ main (int argc, char **argv)
       "Comma-separated parts to run: load, group, latency, price (default all)",
       "PARTS" },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
-      "Runs of each command in the price part, best kept (default 5)", "N" },
+      "Rounds of the price part (default 5)", "N" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) oc = g_option_context_new ("CASEMIX_BIN");
@@ -339,7 +352,7 @@ main (int argc, char **argv)
         }
       if (g_strv_contains ((const char *const *) parts, "price"))
         {
-          printf ("pricing against grouping alone, best of %d alternated runs:\n", repeat);
+          printf ("pricing against grouping alone, %d alternated rounds:\n", repeat);
           price_vs_group (bin, corpus, outp, "changsha-2023", "zhuzhou", "1", sizes[si], n,
                           repeat);
           price_vs_group (bin, corpus, outp, "dip-cn-national-3.0", "yiyang", "1", sizes[si],

@@ -510,28 +510,29 @@ cm_price_fund_share (const CmFundShareRule *rule, CmFen pay_fen,
 /* ---------------------------------------------------------------------- */
 /* Case layer                                                              */
 
-/* A memo of catalogue look-ups, per context (so per thread, no lock): an
- * open-addressing map that remembers every answer, misses too, keyed by
- * a kind, a 64-bit key and the table:
+/* A memo of catalogue look-ups, per context (so per thread, no lock):
+ * open-addressing maps that remember every answer, misses too, one map
+ * per (kind, table), keyed by a non-zero 64-bit value:
  *   MEMO_GROUP: the address of a grouper's group id — scheme strings,
  *     which live as long as the policy the context holds;
- *   MEMO_CODE:  a DRG code of at most 8 bytes, by content;
+ *   MEMO_CODE:  a DRG code of 1 to 8 bytes, by content;
  *   MEMO_POOL:  the principal diagnosis' first 3 bytes and the procedure
  *     class, which are all the comprehensive pool id depends on
  *     (cm_dip_pool_id), for the whole fallback chain of the pack.
- * Its size is bounded by the schemes (groups, codes, categories), so it
- * never evicts: after the first case of a group, a look-up is a multiply
- * and a compare instead of hashing the text. */
-typedef enum { MEMO_GROUP = 1, MEMO_CODE, MEMO_POOL } MemoKind;
+ * Their size is bounded by the schemes (groups, codes, categories), so
+ * they never evict: after the first case of a group a look-up is a
+ * multiply and a compare instead of hashing the text. Slots are 16 bytes
+ * and the maps up to 3/4 full, so a scheme's worth stays in L2. */
+typedef enum { MEMO_GROUP, MEMO_CODE, MEMO_POOL, MEMO_N_KINDS } MemoKind;
 
 typedef struct {
-  guint64 key;
-  const void *table;              /* NULL: empty slot */
+  guint64 key;                    /* 0: empty slot */
   const CmCatalogueEntry *entry;  /* NULL: not in the table */
-  MemoKind kind;
 } MemoSlot;
 
 typedef struct {
+  const void *table;
+  MemoKind kind;
   MemoSlot *slots;
   guint32 mask;                   /* capacity − 1 */
   guint32 n;
@@ -550,35 +551,65 @@ struct _CmPriceContext {
   /* the year of the last discharge date and its range [first, next) */
   int date_year;
   gint32 year_first, year_next;
-  Memo memo;
+  GPtrArray *memos;               /* Memo *, one per (table, kind) used */
+  Memo *last_memo[MEMO_N_KINDS];  /* the one used last, per kind */
 };
 
-static inline guint32
-memo_hash (MemoKind kind, guint64 key, const void *table)
+static void
+memo_free (gpointer data)
 {
-  guint64 h = (key ^ ((guint64) (guintptr) table << 3) ^ kind)
-              * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-  return (guint32) (h >> 32);
+  Memo *m = data;
+
+  g_free (m->slots);
+  g_free (m);
 }
 
-/* The slot holding (@kind, @key, @table), or the empty slot where it goes;
+/* The map of (@table, @kind), made on first use. */
+static inline Memo *
+memo_get (CmPriceContext *ctx, MemoKind kind, const void *table)
+{
+  Memo *m = ctx->last_memo[kind];
+
+  if (G_LIKELY (m != NULL && m->table == table))
+    return m;
+  m = NULL;
+  for (guint i = 0; i < ctx->memos->len; i++)
+    {
+      Memo *x = ctx->memos->pdata[i];
+      if (x->table == table && x->kind == kind)
+        m = x;
+    }
+  if (m == NULL)
+    {
+      m = g_new0 (Memo, 1);
+      m->table = table;
+      m->kind = kind;
+      m->slots = g_new0 (MemoSlot, MEMO_INITIAL);
+      m->mask = MEMO_INITIAL - 1;
+      g_ptr_array_add (ctx->memos, m);
+    }
+  ctx->last_memo[kind] = m;
+  return m;
+}
+
+/* The slot holding @key (non-zero), or the empty slot where it goes;
  * *@hit tells which. */
 static inline MemoSlot *
-memo_find (Memo *m, MemoKind kind, guint64 key, const void *table, gboolean *hit)
+memo_find (Memo *m, guint64 key, gboolean *hit)
 {
-  guint32 i = memo_hash (kind, key, table) & m->mask;
+  guint32 i = (guint32) ((key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 32) & m->mask;
 
   for (;; i = (i + 1) & m->mask)
     {
       MemoSlot *slot = &m->slots[i];
-      if (slot->table == NULL)
-        {
-          *hit = FALSE;
-          return slot;
-        }
-      if (slot->key == key && slot->table == table && slot->kind == kind)
+      if (slot->key == key)
         {
           *hit = TRUE;
+          return slot;
+        }
+      if (slot->key == 0)
+        {
+          *hit = FALSE;
           return slot;
         }
     }
@@ -593,24 +624,21 @@ memo_grow (Memo *m)
   m->mask = old_cap * 2 - 1;
   m->slots = g_new0 (MemoSlot, old_cap * 2);
   for (guint32 i = 0; i < old_cap; i++)
-    if (old[i].table != NULL)
+    if (old[i].key != 0)
       {
         gboolean hit;
-        *memo_find (m, old[i].kind, old[i].key, old[i].table, &hit) = old[i];
+        *memo_find (m, old[i].key, &hit) = old[i];
       }
   g_free (old);
 }
 
-/* Fills the empty @slot from memo_find; the map stays at most half full. */
+/* Fills the empty @slot from memo_find; the map stays at most 3/4 full. */
 static const CmCatalogueEntry *
-memo_store (Memo *m, MemoSlot *slot, MemoKind kind, guint64 key, const void *table,
-            const CmCatalogueEntry *entry)
+memo_store (Memo *m, MemoSlot *slot, guint64 key, const CmCatalogueEntry *entry)
 {
   slot->key = key;
-  slot->table = table;
   slot->entry = entry;
-  slot->kind = kind;
-  if (++m->n > (m->mask + 1) / 2)
+  if (++m->n > (m->mask + 1) / 4 * 3)
     memo_grow (m);
   return entry;
 }
@@ -621,12 +649,12 @@ lookup_group (CmPriceContext *ctx, const CmCatalogue *cat, const char *group_id)
 {
   gboolean hit;
   guint64 key = (guint64) (guintptr) group_id;
-  MemoSlot *slot = memo_find (&ctx->memo, MEMO_GROUP, key, cat, &hit);
+  Memo *m = memo_get (ctx, MEMO_GROUP, cat);
+  MemoSlot *slot = memo_find (m, key, &hit);
 
   if (hit)
     return slot->entry;
-  return memo_store (&ctx->memo, slot, MEMO_GROUP, key, cat,
-                     cm_catalogue_lookup (cat, group_id));
+  return memo_store (m, slot, key, cm_catalogue_lookup (cat, group_id));
 }
 
 /* The entry of a DRG code (a result's own array: keyed by content). */
@@ -638,17 +666,18 @@ lookup_code (CmPriceContext *ctx, const CmCatalogue *cat, const char *code,
   guint64 key = 0;
   gboolean hit;
   MemoSlot *slot;
+  Memo *m;
 
-  if (n > 8 || size < 8)
+  if (n == 0 || n > 8 || size < 8)
     return cm_catalogue_lookup (cat, code);
   memcpy (&key, code, 8);
   if (n < 8)
     key &= (G_GUINT64_CONSTANT (1) << (8 * n)) - 1;
-  slot = memo_find (&ctx->memo, MEMO_CODE, key, cat, &hit);
+  m = memo_get (ctx, MEMO_CODE, cat);
+  slot = memo_find (m, key, &hit);
   if (hit)
     return slot->entry;
-  return memo_store (&ctx->memo, slot, MEMO_CODE, key, cat,
-                     cm_catalogue_lookup (cat, code));
+  return memo_store (m, slot, key, cm_catalogue_lookup (cat, code));
 }
 
 CmPriceContext *
@@ -685,8 +714,7 @@ cm_price_context_new (CmPolicy *policy, const CmPriceOptions *options,
   ctx->last_year = G_MININT;
   ctx->year_first = 1;  /* an empty range */
   ctx->year_next = 0;
-  ctx->memo.slots = g_new0 (MemoSlot, MEMO_INITIAL);
-  ctx->memo.mask = MEMO_INITIAL - 1;
+  ctx->memos = g_ptr_array_new_with_free_func (memo_free);
   return ctx;
 }
 
@@ -697,7 +725,7 @@ cm_price_context_free (CmPriceContext *ctx)
     return;
   cm_timeline_context_free (ctx->tl);
   cm_policy_unref (ctx->policy);
-  g_free (ctx->memo.slots);
+  g_ptr_array_unref (ctx->memos);
   g_free (ctx);
 }
 
@@ -864,22 +892,25 @@ dip_ref (CmDipRef which, const CmCatalogueEntry *e, int level, CmFen std)
 static const CmCatalogueEntry *
 lookup_pool (CmPriceContext *ctx, const CmDipParams *p, const char *dx, char cls)
 {
-  guint64 key = (guint64) (guchar) cls;
+  /* the top bit keeps the key non-zero */
+  guint64 key = G_GUINT64_CONSTANT (1) << 63 | (guchar) cls;
   const CmCatalogueEntry *e = NULL;
   char id[CM_DIP_POOL_ID_LEN];
   gboolean hit;
   MemoSlot *slot;
+  Memo *m;
 
   /* the first 3 bytes of the diagnosis (fewer when it is shorter) */
   for (guint i = 0; dx != NULL && i < 3 && dx[i] != '\0'; i++)
     key |= (guint64) (guchar) dx[i] << (8 * (i + 1));
-  slot = memo_find (&ctx->memo, MEMO_POOL, key, p, &hit);
+  m = memo_get (ctx, MEMO_POOL, p);
+  slot = memo_find (m, key, &hit);
   if (hit)
     return slot->entry;
   for (guint i = 0; e == NULL && i < cm_dip_pool_get_n_levels (p->pool); i++)
     if (cm_dip_pool_id (p->pool, i, dx, cls, id))
       e = cm_catalogue_lookup (p->scores, id);
-  return memo_store (&ctx->memo, slot, MEMO_POOL, key, p, e);
+  return memo_store (m, slot, key, e);
 }
 
 static G_NO_INLINE gboolean

@@ -57,6 +57,28 @@ gboolean cm_ledger_fail (CmLedger *ledger, GError **error, const char *what);
 gboolean cm_ledger_exec (CmLedger *ledger, const char *sql, GError **error);
 sqlite3_stmt *cm_ledger_prepare (CmLedger *ledger, const char *sql,
                                  GError **error);
+/* Where a month or a year result keeps the figures of its `run` row (the
+ * fields of CmMonthResult and CmYearResult of the same names). */
+typedef struct {
+  int *run_no;
+  gint32 *deadline;
+  gboolean *pv_from_budget;
+  CmE4 *pv_e4, *points_e4;                        /* [3] each */
+  CmFen *budget_fen, *target_fen, *pool_pay_fen, *residual_fen;
+} CmLedgerRunFigures;
+
+#define CM_LEDGER_RUN_FIGURES(r) \
+  { &(r)->run_no, &(r)->deadline, &(r)->pv_from_budget, (r)->pv_e4, (r)->points_e4, \
+    (r)->budget_fen, (r)->target_fen, (r)->pool_pay_fen, (r)->residual_fen }
+
+/* Reads the run row @run into @f, with @extra (nullable) more columns after
+ * them: returns the statement on that row, so that the caller reads its
+ * extras from column CM_LEDGER_RUN_EXTRA on, then finalizes it. NULL with
+ * @error set when the row cannot be read. */
+#define CM_LEDGER_RUN_EXTRA 21
+sqlite3_stmt *cm_ledger_read_run (CmLedger *ledger, gint64 run, const char *extra,
+                                  const CmLedgerRunFigures *f, GError **error);
+
 /* Steps a statement that returns no row (INSERT, UPDATE, DELETE) and resets
  * it for the next bindings. */
 gboolean cm_ledger_step_done (CmLedger *ledger, sqlite3_stmt *st, GError **error);

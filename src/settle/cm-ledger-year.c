@@ -698,31 +698,12 @@ cm_ledger_get_year (CmLedger *ledger, const char *region, int year, GError **err
   r->hospitals = g_ptr_array_new_with_free_func (clearing_free);
   r->total.hospital_id = g_strdup ("TOTAL");
   r->total.county_id = g_strdup ("");
-  st = cm_ledger_prepare (ledger, "SELECT run_no, deadline, pv_from_budget, pv0_e4, "
-                          "pv1_e4, pv2_e4, budget0_fen, budget1_fen, budget2_fen, "
-                          "target0_fen, target1_fen, target2_fen, points0_e4, points1_e4, "
-                          "points2_e4, pool0_fen, pool1_fen, pool2_fen, residual0_fen, "
-                          "residual1_fen, residual2_fen FROM run WHERE id = ?", error);
+  {
+    const CmLedgerRunFigures f = CM_LEDGER_RUN_FIGURES (r);
+    st = cm_ledger_read_run (ledger, run, NULL, &f, error);
+  }
   if (st == NULL)
     return NULL;
-  cm_bind_int (st, 1, run);
-  if (sqlite3_step (st) != SQLITE_ROW)
-    {
-      cm_ledger_fail (ledger, error, "read run");
-      return NULL;
-    }
-  r->run_no = (int) cm_col_int (st, 0);
-  r->deadline = (gint32) cm_col_int (st, 1);
-  r->pv_from_budget = cm_col_int (st, 2) != 0;
-  for (int k = 0; k < 3; k++)
-    {
-      r->pv_e4[k] = cm_col_int (st, 3 + k);
-      r->budget_fen[k] = cm_col_int (st, 6 + k);
-      r->target_fen[k] = cm_col_int (st, 9 + k);
-      r->points_e4[k] = cm_col_int (st, 12 + k);
-      r->pool_pay_fen[k] = cm_col_int (st, 15 + k);
-      r->residual_fen[k] = cm_col_int (st, 18 + k);
-    }
   g_clear_pointer (&st, sqlite3_finalize);
   if (!read_months (ledger, region, year, r, error))
     return NULL;

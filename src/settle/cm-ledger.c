@@ -1546,3 +1546,39 @@ cm_ledger_list_regions (CmLedger *ledger, GError **error)
     }
   return g_strv_builder_end (b);
 }
+
+sqlite3_stmt *
+cm_ledger_read_run (CmLedger *ledger, gint64 run, const char *extra,
+                    const CmLedgerRunFigures *f, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT run_no, deadline, pv_from_budget, pv0_e4, pv1_e4, pv2_e4, budget0_fen, "
+      "budget1_fen, budget2_fen, target0_fen, target1_fen, target2_fen, points0_e4, "
+      "points1_e4, points2_e4, pool0_fen, pool1_fen, pool2_fen, residual0_fen, "
+      "residual1_fen, residual2_fen%s%s FROM run WHERE id = ?",
+      extra ? ", " : "", extra ? extra : "");
+  sqlite3_stmt *st = cm_ledger_prepare (ledger, sql, error);
+
+  if (st == NULL)
+    return NULL;
+  cm_bind_int (st, 1, run);
+  if (sqlite3_step (st) != SQLITE_ROW)
+    {
+      cm_ledger_fail (ledger, error, "read run");
+      sqlite3_finalize (st);
+      return NULL;
+    }
+  *f->run_no = (int) cm_col_int (st, 0);
+  *f->deadline = (gint32) cm_col_int (st, 1);
+  *f->pv_from_budget = cm_col_int (st, 2) != 0;
+  for (int k = 0; k < 3; k++)
+    {
+      f->pv_e4[k] = cm_col_int (st, 3 + k);
+      f->budget_fen[k] = cm_col_int (st, 6 + k);
+      f->target_fen[k] = cm_col_int (st, 9 + k);
+      f->points_e4[k] = cm_col_int (st, 12 + k);
+      f->pool_pay_fen[k] = cm_col_int (st, 15 + k);
+      f->residual_fen[k] = cm_col_int (st, 18 + k);
+    }
+  return st;
+}

@@ -989,11 +989,9 @@ price_dip (CmPriceContext *ctx, const CmDipParams *p, const CmEpisode *ep,
     e = lookup_group (ctx, p->scores, pc->group.group_id);
   if (e == NULL && p->pool != NULL && ep->n_dx > 0)
     {
-      /* the grouper computed the procedure class (GROUPING.md §7.2) */
-      char cls = pc->group.procedure_class ? pc->group.procedure_class
-                                           : cm_dip_pool_class (p->pool, ep);
-
-      e = lookup_pool (ctx, p, ep->dx[0], cls);
+      /* the grouper sets the procedure class (GROUPING.md §7.2) on every
+       * GROUPED and COMPREHENSIVE result */
+      e = lookup_pool (ctx, p, ep->dx[0], pc->group.procedure_class);
     }
   if (e == NULL && status_is (status, "COMPREHENSIVE"))
     e = lookup_group (ctx, p->scores, pc->group.group_id);
